@@ -1,0 +1,1 @@
+## fuzz area: sources, unit tests, data

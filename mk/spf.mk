@@ -1,0 +1,1 @@
+## spf area: sources, unit tests, data

@@ -1,0 +1,89 @@
+/*
+ * dkimgate.c - main: subcommand dispatch.
+ */
+#include "autoconf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static void	usage(void) __attribute__((noreturn));
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+} commands[] = {
+	{ "serve",		cmd_serve },
+	{ "sign",		cmd_sign },
+	{ "verify",		cmd_verify },
+	{ "keygen",		cmd_keygen },
+	{ "testkey",		cmd_testkey },
+	{ "check-config",	cmd_check_config },
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: dkimgate [serve] [-c FILE] [-f] [-v]\n"
+	    "       dkimgate sign --domain D --selector S --key FILE "
+	    "[--algorithm A] [--canon C] [-c FILE] [FILE]\n"
+	    "       dkimgate verify [--resolver ADDR[@PORT]] "
+	    "[--trust-anchor FILE] [--authserv-id ID] [-c FILE] [FILE]\n"
+	    "       dkimgate keygen --domain D --selector S [--type rsa|ed25519] "
+	    "[--bits N] [--directory DIR]\n"
+	    "       dkimgate testkey --domain D --selector S --key FILE "
+	    "[--resolver ..] [--trust-anchor ..]\n"
+	    "       dkimgate check-config [-c FILE] [-v]\n");
+	exit(2);
+}
+
+int
+cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "dkimgate %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	(void)argc;
+	return cmd_usage_error(argv[0], "not built yet");
+}
+
+int
+cmd_check_config(int argc, char **argv)
+{
+	(void)argc;
+	return cmd_usage_error(argv[0], "not built yet");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t	 i;
+
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0))
+		usage();
+	if (argc >= 2 && argv[1][0] != '-') {
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (strcmp(argv[1], commands[i].name) == 0)
+				return commands[i].fn(argc - 1, argv + 1);
+		fprintf(stderr, "dkimgate: unknown command: %s\n", argv[1]);
+		usage();
+	}
+	/* no subcommand: serve, with argv[0] standing for "serve" */
+	argv[0] = (char *)"serve";
+	return cmd_serve(argc, argv);
+}
