@@ -1,2 +1,2 @@
-## DKIM signing area: crypto, canonicalization, tag lists, keys, sign mode.
-libdkimgate_a_SOURCES += src/cmd_sign.c
+## DKIM primitives area: crypto, canonicalization, tag lists, signature
+## and key-record parsers.
