@@ -1,0 +1,52 @@
+## tests area (harness): end-to-end cases through a real Postfix, the
+## systemd unit check, the whole-suite runner, examples and contrib files.
+
+## Script tests run by "make check".
+TESTS += tests/systemd-unit.sh
+
+## End-to-end cases: tests/e2e/CASE/{pre,test,post}.
+E2E_FILES = tests/e2e/run.sh tests/e2e/common.sh \
+	tests/e2e/pass_bulk/pre tests/e2e/pass_bulk/test \
+	tests/e2e/pass_bulk/post
+
+EXTRA_DIST += \
+	README.md NEWS \
+	tests/systemd-unit.sh tests/run-all.sh \
+	tests/lib/common.sh tests/lib/postfix.sh tests/lib/smtp_sink.py \
+	tests/lib/standin_relay.py tests/lib/e2e_mail.py \
+	$(E2E_FILES) \
+	postfix-examples/README \
+	postfix-examples/main.cf.dkimgate \
+	postfix-examples/master.cf.verify \
+	postfix-examples/master.cf.sign \
+	postfix-examples/master.cf.return \
+	postfix-examples/master.cf.before-queue \
+	postfix-examples/dkimgate.conf.after-queue \
+	postfix-examples/dkimgate.conf.before-queue \
+	contrib/dkimgate.service contrib/install-deps.sh contrib/quickstart.sh
+
+## make check-e2e [E2E="case ..."]: the end-to-end cases (root, Postfix).
+check-e2e: all
+	DKIMGATE=$(abs_top_builddir)/dkimgate \
+	    bash $(abs_top_srcdir)/tests/e2e/run.sh $(E2E)
+
+## make check-valgrind: every unit test program under valgrind; one
+## "PASS name" / "FAIL name" line each (tests/run-all.sh counts them).
+VALGRIND_FLAGS = -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --track-fds=no
+check-valgrind: $(UNIT_TESTS)
+	@fail=0; for t in $(UNIT_TESTS); do \
+	    if valgrind $(VALGRIND_FLAGS) ./$$t >$$t.valgrind.log 2>&1; then \
+	        echo "PASS $$t"; \
+	    else \
+	        echo "FAIL $$t (see $$t.valgrind.log)"; fail=1; \
+	    fi; \
+	done; exit $$fail
+
+## make print-unit-tests: the unit test programs, one per line.
+print-unit-tests:
+	@for t in $(UNIT_TESTS); do echo $$t; done
+
+CLEANFILES += tests/unit/*.valgrind.log
+
+.PHONY: check-e2e check-valgrind print-unit-tests
