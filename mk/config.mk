@@ -4,3 +4,13 @@ libdkimgate_a_SOURCES += \
 	src/config.c \
 	src/netaddr.c \
 	src/rfc5322.c
+
+UNIT_TESTS += tests/unit/test_netaddr
+tests_unit_test_netaddr_SOURCES = tests/unit/test_netaddr.c
+tests_unit_test_netaddr_CFLAGS = $(UT_FLAGS)
+tests_unit_test_netaddr_LDADD = $(UT_LIBS)
+
+UNIT_TESTS += tests/unit/test_rfc5322
+tests_unit_test_rfc5322_SOURCES = tests/unit/test_rfc5322.c
+tests_unit_test_rfc5322_CFLAGS = $(UT_FLAGS)
+tests_unit_test_rfc5322_LDADD = $(UT_LIBS)

@@ -680,19 +680,26 @@ mb_list(struct mbparse *ps, int in_group)
 
 /*
  * rfc5322_parse_mailboxes - parse an address field value; see rfc5322.h.
+ * On -1, the slots that were filled before the error are emptied.
  */
 int
 rfc5322_parse_mailboxes(const char *value, size_t len, char addrs[][256],
     int maxaddrs)
 {
 	struct mbparse	 ps;
+	int		 i;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.p = (const unsigned char *)value;
 	ps.len = value == NULL ? 0 : len;
 	ps.addrs = addrs;
 	ps.maxaddrs = addrs == NULL || maxaddrs < 0 ? 0 : maxaddrs;
-	return mb_list(&ps, 0) == -1 ? -1 : ps.count;
+	if (mb_list(&ps, 0) == 0)
+		return ps.count;
+	/* leave no partial result behind for a careless caller */
+	for (i = 0; i < ps.count && i < ps.maxaddrs; i++)
+		addrs[i][0] = '\0';
+	return -1;
 }
 
 /*

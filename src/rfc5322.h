@@ -58,7 +58,9 @@ int	rfc5322_name_eq(const struct rfc5322_field *, const char *name);
  * written, domain lower-cased) is stored, NUL-terminated, in addrs[i]
  * (each of size addrsz). Returns the number of mailboxes found (may
  * exceed maxaddrs: only the first maxaddrs are stored), or -1 if the
- * value does not parse.
+ * value does not parse (then no slot holds a partial result: slots are
+ * untouched or hold ""). An addr-spec longer than 255 bytes is an error,
+ * never cut. addrs may be NULL when maxaddrs is 0 (just count).
  */
 int	rfc5322_parse_mailboxes(const char *value, size_t len,
 	    char addrs[][256], int maxaddrs);
