@@ -1,1 +1,21 @@
 ## spf area: sources, unit tests, data
+## SPF (RFC 7208) and DMARC (RFC 9989) on the asynchronous DNS of dns.h.
+libdkimgate_a_SOURCES += src/spf.c src/spf.h
+
+## The RFC 7208 conformance suite, every case, through the mock resolver.
+UNIT_TESTS += tests/spf/test_spf_suite
+tests_spf_test_spf_suite_SOURCES = tests/spf/test_spf_suite.c \
+	tests/unit/mock_dns.c tests/unit/mock_dns.h
+tests_spf_test_spf_suite_CFLAGS = $(UT_FLAGS) -I$(top_srcdir)/tests/unit
+tests_spf_test_spf_suite_LDADD = $(UT_LIBS)
+
+EXTRA_DIST += tests/spf/yaml2txt.py \
+	tests/vectors/spf/README \
+	tests/vectors/spf/rfc7208-tests.yml \
+	tests/vectors/spf/rfc7208-tests.txt \
+	tests/vectors/spf/rfc7208-tests.LICENSE \
+	tests/vectors/spf/rfc7208-tests.CHANGES
+
+## The converted suite must match the YAML it comes from.
+TESTS += tests/spf/check-conversion.sh
+EXTRA_DIST += tests/spf/check-conversion.sh
