@@ -1557,7 +1557,9 @@ config_print(const struct config *cfg, FILE *fp)
 	for (i = 0; i < NPARAMS; i++) {
 		buf_reset(&b);
 		cfg_format_value(cfg, &params[i], &b);
-		fprintf(fp, "%s = %s\n", params[i].name, buf_data(&b));
+		/* as postconf: no trailing blank after an empty value */
+		fprintf(fp, "%s =%s%s\n", params[i].name,
+		    buf_len(&b) > 0 ? " " : "", buf_data(&b));
 	}
 	buf_clear(&b);
 }
