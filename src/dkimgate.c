@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cmd.h"
+#include "config.h"
+#include "keytable.h"
+#include "supervisor.h"
 
 static void	usage(void) __attribute__((noreturn));
 
@@ -37,7 +42,7 @@ usage(void)
 	    "[--bits N] [--directory DIR]\n"
 	    "       dkimgate testkey --domain D --selector S --key FILE "
 	    "[--resolver ..] [--trust-anchor ..]\n"
-	    "       dkimgate check-config [-c FILE] [-v]\n");
+	    "       dkimgate check-config [-c FILE] [-q]\n");
 	exit(2);
 }
 
@@ -54,18 +59,83 @@ cmd_usage_error(const char *cmd, const char *fmt, ...)
 	return 2;
 }
 
+/*
+ * cmd_serve - dkimgate [serve] [-c FILE] [-f] [-v]
+ */
 int
 cmd_serve(int argc, char **argv)
 {
-	(void)argc;
-	return cmd_usage_error(argv[0], "not built yet");
+	const char	*path = NULL;
+	int		 ch, foreground = 0, verbose = 0;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "c:fv")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	return supervisor_run(path, foreground, verbose);
 }
 
+/*
+ * cmd_check_config - validate the configuration and the keys it names,
+ * print the effective configuration and any warnings.
+ */
 int
 cmd_check_config(int argc, char **argv)
 {
-	(void)argc;
-	return cmd_usage_error(argv[0], "not built yet");
+	const char	*path = NULL;
+	struct config	*conf;
+	struct keytable	*keys;
+	char		 err[512];
+	int		 ch, quiet = 0;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "c:qv")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (path == NULL && access(CONFIG_DEFAULT_FILE, F_OK) == 0)
+		path = CONFIG_DEFAULT_FILE;
+	if ((conf = config_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "dkimgate: %s\n", err);
+		return 1;
+	}
+	if ((keys = keytable_load(conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "dkimgate: %s\n", err);
+		config_free(conf);
+		return 1;
+	}
+	(void)config_warnings(conf, stderr);
+	if (!quiet)
+		config_print(conf, stdout);
+	keytable_free(keys);
+	config_free(conf);
+	return 0;
 }
 
 int

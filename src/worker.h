@@ -55,6 +55,7 @@ struct metrics		*worker_metrics(struct worker *);
 struct dns		*worker_dns(struct worker *);
 
 /* session bookkeeping, used by smtp_server.c */
+int	worker_max_sessions(struct worker *);
 void	worker_session_opened(struct worker *);
 void	worker_session_closed(struct worker *);
 
