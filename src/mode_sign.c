@@ -284,7 +284,7 @@ sign_eom(void *arg, struct mode_result *res, mode_done_fn done,
 		res->action = MODE_ACCEPT;
 		snprintf(res->summary, sizeof(res->summary), "dkim=signed %s",
 		    tx->sigs);
-		log_info("%s sign signed %s", tx->sid, tx->sigs);
+		log_debug("%s sign signed %s", tx->sid, tx->sigs);
 		break;
 	case SIGN_S_BADFROM:
 		if (tx->conf != NULL &&
@@ -294,7 +294,7 @@ sign_eom(void *arg, struct mode_result *res, mode_done_fn done,
 			    "550 5.6.0 Message not signed: %s", tx->reason);
 			snprintf(res->summary, sizeof(res->summary),
 			    "dkim=reject (%s)", tx->reason);
-			log_info("%s sign reject: %s", tx->sid, tx->reason);
+			log_debug("%s sign reject: %s", tx->sid, tx->reason);
 			break;
 		}
 		/* FALLTHROUGH */
@@ -302,7 +302,7 @@ sign_eom(void *arg, struct mode_result *res, mode_done_fn done,
 		res->action = MODE_ACCEPT;
 		snprintf(res->summary, sizeof(res->summary),
 		    "dkim=unsigned (%s)", tx->reason);
-		log_info("%s sign unsigned: %s", tx->sid, tx->reason);
+		log_debug("%s sign unsigned: %s", tx->sid, tx->reason);
 		break;
 	}
 	done(donearg);
