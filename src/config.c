@@ -881,6 +881,9 @@ cfg_addr_equal(const struct sockaddr_storage *a,
 	return 0;
 }
 
+/*
+ * check_return_address - the default return port must be ADDR:PORT.
+ */
 static int
 check_return_address(struct cfgload *ld, const struct param *p)
 {
@@ -938,9 +941,9 @@ cfg_parse_listener(struct cfgload *ld, const char *spec, size_t speclen,
 			if (netaddr_parse_hostport(tok, &lc->addr,
 			    &lc->addrlen) == -1) {
 				buf_clear(&text);
-				return cfg_error(ld, line, "listen: bad address "
-				    "\"%s\" (expected ADDR:PORT, IPv6 as "
-				    "[ADDR]:PORT, numeric only)", esc);
+				return cfg_error(ld, line, "listen: bad "
+				    "address \"%s\" (expected ADDR:PORT, IPv6 "
+				    "as [ADDR]:PORT, numeric only)", esc);
 			}
 		} else if (strncmp(tok, "mode=", 5) == 0 && !seen_mode) {
 			seen_mode = 1;
@@ -969,8 +972,8 @@ cfg_parse_listener(struct cfgload *ld, const char *spec, size_t speclen,
 			if (netaddr_parse_hostport(tok + 7, &lc->ret,
 			    &lc->retlen) == -1) {
 				buf_clear(&text);
-				return cfg_error(ld, line, "listen: \"%s\": bad "
-				    "return address", esc);
+				return cfg_error(ld, line, "listen: \"%s\": "
+				    "bad return address", esc);
 			}
 		} else if (strncmp(tok, "mode=", 5) == 0 ||
 		    strncmp(tok, "queue=", 6) == 0 ||
@@ -1059,6 +1062,9 @@ check_listen(struct cfgload *ld, const struct param *p)
 	return 0;
 }
 
+/*
+ * check_user - a plausible user name; remember whether it was set.
+ */
 static int
 check_user(struct cfgload *ld, const struct param *p)
 {
@@ -1082,6 +1088,9 @@ check_user(struct cfgload *ld, const struct param *p)
 	    cfg_esc(esc, sizeof(esc), u));
 }
 
+/*
+ * check_myhostname - empty: the system's name; else a valid host name.
+ */
 static int
 check_myhostname(struct cfgload *ld, const struct param *p)
 {
@@ -1121,6 +1130,9 @@ check_abs_path(struct cfgload *ld, const struct param *p)
 	return 0;
 }
 
+/*
+ * check_syslog_name - 1 to 64 printable characters, no blanks.
+ */
 static int
 check_syslog_name(struct cfgload *ld, const struct param *p)
 {
@@ -1138,6 +1150,9 @@ check_syslog_name(struct cfgload *ld, const struct param *p)
 	return 0;
 }
 
+/*
+ * check_syslog_facility - a known facility name; sets cfg->facility.
+ */
 static int
 check_syslog_facility(struct cfgload *ld, const struct param *p)
 {
@@ -1160,6 +1175,9 @@ check_syslog_facility(struct cfgload *ld, const struct param *p)
 	    cfg_esc(esc, sizeof(esc), ld->cfg->syslog_facility));
 }
 
+/*
+ * check_networks - parse client_networks; normalize its text.
+ */
 static int
 check_networks(struct cfgload *ld, const struct param *p)
 {
@@ -1604,7 +1622,8 @@ config_warnings(const struct config *cfg, FILE *fp)
 	}
 	if (sign) {
 		for (j = 0; j < cfg->client_networks.n; j++) {
-			const struct netmask *nm = &cfg->client_networks.nets[j];
+			const struct netmask *nm =
+			    &cfg->client_networks.nets[j];
 			static const unsigned char lo4[4] = { 127, 0, 0, 0 };
 			static const unsigned char lo6[16] = {
 				0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
@@ -1651,7 +1670,8 @@ config_warnings(const struct config *cfg, FILE *fp)
 		socklen_t		 len;
 
 		if (netaddr_parse_hostport(cfg->metrics_listen, &ss,
-		    &len) == 0 && !netaddr_is_loopback((struct sockaddr *)&ss)) {
+		    &len) == 0 &&
+		    !netaddr_is_loopback((struct sockaddr *)&ss)) {
 			fprintf(fp, "WARNING: metrics_listen %s is not a "
 			    "loopback address: anyone who can connect can "
 			    "read the counters.\n", cfg->metrics_listen);

@@ -762,7 +762,7 @@ rfc5322_parse(struct rfc5322_hdr *h, const char *block, size_t len,
 	const char		*line, *nl, *colon, *end;
 	struct rfc5322_field	*f;
 	size_t			 pos = 0, linelen, contentlen, namelen, i;
-	int			 cur = 0, rc = 0;	/* cur: last is a field */
+	int			 cur = 0, rc = 0;	/* cur: in a field */
 
 	h->nfields = 0;
 	h->nbad = 0;
@@ -771,7 +771,8 @@ rfc5322_parse(struct rfc5322_hdr *h, const char *block, size_t len,
 		nl = memchr(line, '\n', len - pos);
 		linelen = nl != NULL ? (size_t)(nl - line) + 1 : len - pos;
 		contentlen = nl != NULL ? (size_t)(nl - line) : linelen;
-		if (nl != NULL && contentlen > 0 && line[contentlen - 1] == '\r')
+		if (nl != NULL && contentlen > 0 &&
+		    line[contentlen - 1] == '\r')
 			contentlen--;
 		end = line + contentlen;
 		pos += linelen;

@@ -262,7 +262,7 @@ test_mailbox_prefixes(void **state)
 			free(exact);
 			assert_true(n >= -1);
 			for (k = 0; k < n && k < MAXA; k++) {
-				assert_true(memchr(addrs[k], '\0', 256) != NULL);
+				assert_non_null(memchr(addrs[k], '\0', 256));
 				assert_non_null(rfc5322_addr_domain(addrs[k]));
 			}
 		}
