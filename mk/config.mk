@@ -17,7 +17,7 @@ tests_unit_test_rfc5322_LDADD = $(UT_LIBS)
 
 UNIT_TESTS += tests/unit/test_config
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
-tests_unit_test_config_CFLAGS = $(UT_FLAGS)
+tests_unit_test_config_CFLAGS = $(UT_FLAGS) -DTEST_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_config_LDADD = $(UT_LIBS)
 
 ## Every parameter of the table must be documented in dkimgate.conf(5) and

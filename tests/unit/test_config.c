@@ -29,7 +29,7 @@
 
 #define S(x)	x, (sizeof(x) - 1)
 
-#define EXAMPLE_FILE	TEST_DATADIR "/../../../contrib/dkimgate.conf"
+#define EXAMPLE_FILE	TEST_SRCDIR "/contrib/dkimgate.conf"
 
 static char	 tmpdir[64];
 static int	 nfiles;
