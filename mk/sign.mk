@@ -10,6 +10,11 @@ tests_unit_test_keytable_SOURCES = tests/unit/test_keytable.c
 tests_unit_test_keytable_CFLAGS = $(UT_FLAGS)
 tests_unit_test_keytable_LDADD = $(UT_LIBS)
 
+UNIT_TESTS += tests/unit/test_dkim_sign
+tests_unit_test_dkim_sign_SOURCES = tests/unit/test_dkim_sign.c
+tests_unit_test_dkim_sign_CFLAGS = $(UT_FLAGS)
+tests_unit_test_dkim_sign_LDADD = $(UT_LIBS)
+
 ## Test keys (generated for this project with openssl, see
 ## tests/unit/data/sign/README); tests copy them and set mode 0600.
 SIGN_TEST_FILES = \

@@ -136,7 +136,14 @@ sign_check_from(struct sign_tx *tx, const struct rfc5322_hdr *hdr)
 	f = &hdr->fields[i];
 	n = rfc5322_parse_mailboxes(f->value, f->valuelen, addrs, 2);
 	if (n < 0) {
-		log_escape(esc, sizeof(esc), f->value, f->valuelen);
+		const char	*v = f->value;
+		size_t		 vl = f->valuelen;
+
+		while (vl > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			vl--;
+		}
+		log_escape(esc, sizeof(esc), v, vl);
 		log_info("%s sign unparsable From: \"%s\"", tx->sid, esc);
 		sign_enter_state(tx, SIGN_S_BADFROM, "unparsable From field");
 		return -1;
