@@ -2,6 +2,12 @@
 ## SPF (RFC 7208) and DMARC (RFC 9989) on the asynchronous DNS of dns.h.
 libdkimgate_a_SOURCES += src/spf.c src/spf.h
 
+UNIT_TESTS += tests/unit/test_spf
+tests_unit_test_spf_SOURCES = tests/unit/test_spf.c \
+	tests/unit/mock_dns.c tests/unit/mock_dns.h
+tests_unit_test_spf_CFLAGS = $(UT_FLAGS)
+tests_unit_test_spf_LDADD = $(UT_LIBS)
+
 ## The RFC 7208 conformance suite, every case, through the mock resolver.
 UNIT_TESTS += tests/spf/test_spf_suite
 tests_spf_test_spf_suite_SOURCES = tests/spf/test_spf_suite.c \

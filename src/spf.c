@@ -1190,12 +1190,15 @@ spf_check(struct event_base *base, struct dns *dns,
 		    r->ip[1], r->ip[2], r->ip[3]);
 		spf_copy(r->ip_c, sizeof(r->ip_c), r->ip_i);
 	} else {
-		/* 7.3: "i" is dot-separated nibbles; "c" the RFC 5952 text */
+		/*
+		 * 7.3: "i" is dot-separated nibbles, in lower case as in
+		 * the examples of 7.4; "c" the RFC 5952 text
+		 */
 		s = r->ip_i;
 		for (i = 0; i < 16; i++) {
-			*s++ = "0123456789ABCDEF"[r->ip[i] >> 4];
+			*s++ = "0123456789abcdef"[r->ip[i] >> 4];
 			*s++ = '.';
-			*s++ = "0123456789ABCDEF"[r->ip[i] & 0xf];
+			*s++ = "0123456789abcdef"[r->ip[i] & 0xf];
 			*s++ = i < 15 ? '.' : '\0';
 		}
 		if (inet_ntop(AF_INET6, r->ip, r->ip_c, sizeof(r->ip_c)) ==
