@@ -114,6 +114,8 @@ static char	*cfg_default_hostname(void);
 static int	cfg_field_name_ok(const char *, size_t);
 static int	cfg_addr_equal(const struct sockaddr_storage *,
 		    const struct sockaddr_storage *);
+static int	cfg_addr_covers(const struct sockaddr_storage *,
+		    const struct sockaddr_storage *);
 static int	cfg_parse_listener(struct cfgload *, const char *, size_t,
 		    struct listener_conf *);
 
@@ -884,6 +886,42 @@ cfg_addr_equal(const struct sockaddr_storage *a,
 /*
  * check_return_address - the default return port must be ADDR:PORT.
  */
+/*
+ * cfg_addr_covers - do a and b name the same socket, or does one of them
+ * (a wildcard address, 0.0.0.0 or ::) cover the other's port?
+ */
+static int
+cfg_addr_covers(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	static const unsigned char zero[16];
+
+	if (cfg_addr_equal(a, b))
+		return 1;
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+
+		return x->sin_port == y->sin_port &&
+		    (memcmp(&x->sin_addr, zero, 4) == 0 ||
+		    memcmp(&y->sin_addr, zero, 4) == 0);
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		    (memcmp(&x->sin6_addr, zero, 16) == 0 ||
+		    memcmp(&y->sin6_addr, zero, 16) == 0);
+	}
+	return 0;
+}
+
+/*
+ * check_return_address - the default return port must be ADDR:PORT.
+ */
 static int
 check_return_address(struct cfgload *ld, const struct param *p)
 {
@@ -1016,7 +1054,7 @@ check_listen(struct cfgload *ld, const struct param *p)
 {
 	struct config	*cfg = ld->cfg;
 	const char	*s, *comma, *end;
-	char		 a[64];
+	char		 a[64], b[64];
 	size_t		 i, j;
 	int		 line = cfg_line_of(ld, p->name);
 
@@ -1048,7 +1086,17 @@ check_listen(struct cfgload *ld, const struct param *p)
 				    "given twice", netaddr_format((struct
 				    sockaddr *)&cfg->listeners[i].addr, a,
 				    sizeof(a)));
-			if (cfg_addr_equal(&cfg->listeners[i].ret,
+			if (j > i && cfg_addr_covers(&cfg->listeners[i].addr,
+			    &cfg->listeners[j].addr)) {
+				netaddr_format((struct sockaddr *)
+				    &cfg->listeners[j].addr, b, sizeof(b));
+				return cfg_error(ld, line, "listen: %s and %s "
+				    "overlap (a wildcard address covers every "
+				    "address of its port)", netaddr_format(
+				    (struct sockaddr *)&cfg->listeners[i].addr,
+				    a, sizeof(a)), b);
+			}
+			if (cfg_addr_covers(&cfg->listeners[i].ret,
 			    &cfg->listeners[j].addr))
 				return cfg_error(ld, line > 0 ? line :
 				    cfg_line_of(ld, "return_address"),
@@ -1391,7 +1439,7 @@ check_metrics(struct cfgload *ld, const struct param *p)
 		    "ADDR:PORT, IPv6 as [ADDR]:PORT, numeric only)", p->name,
 		    cfg_esc(esc, sizeof(esc), v));
 	for (i = 0; i < ld->cfg->nlisteners; i++)
-		if (cfg_addr_equal(&ss, &ld->cfg->listeners[i].addr))
+		if (cfg_addr_covers(&ss, &ld->cfg->listeners[i].addr))
 			return cfg_error(ld, line, "%s: %s is also a mail "
 			    "listener", p->name, cfg_esc(esc, sizeof(esc), v));
 	return 0;

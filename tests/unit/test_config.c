@@ -673,6 +673,21 @@ static const struct err_case err_cases[] = {
 	    "%s:2: listen: 127.0.0.1:10027 is given twice" },
 	{ "listen twice v6", S("listen = [::1]:25, [0:0::1]:25\n"),
 	    "%s:1: listen: [::1]:25 is given twice" },
+	{ "listen wildcard overlap", S("listen = 127.0.0.1:10027 mode=sign, "
+	    "0.0.0.0:10027 mode=verify\n"),
+	    "%s:1: listen: 127.0.0.1:10027 and 0.0.0.0:10027 overlap (a "
+	    "wildcard address covers every address of its port)" },
+	{ "listen v6 wildcard overlap", S("listen = [::]:25, [::1]:25\n"),
+	    "%s:1: listen: [::]:25 and [::1]:25 overlap (a wildcard address "
+	    "covers every address of its port)" },
+	{ "listen loop via wildcard", S("listen = 0.0.0.0:10027 "
+	    "return=127.0.0.1:10027\n"),
+	    "%s:1: listen: listener 0.0.0.0:10027 returns mail to "
+	    "127.0.0.1:10027, which is one of our own listeners (mail would "
+	    "loop)" },
+	{ "metrics inside a wildcard listener", S("listen = 0.0.0.0:9127\n"
+	    "metrics_listen = 127.0.0.1:9127\n"),
+	    "%s:2: metrics_listen: 127.0.0.1:9127 is also a mail listener" },
 	{ "listen stray comma", S("listen = 127.0.0.1:10027,,"
 	    "127.0.0.1:10026\n"),
 	    "%s:1: listen: empty listener (stray comma?)" },
