@@ -84,6 +84,9 @@ SIGN_INTEROP = \
 	tests/interop/corpus/49-content-headers-folded.eml \
 	tests/interop/corpus/50-header-wsp-continuation-only.eml
 
+## dkimgate(8): created by the signing area; every area adds its sections.
+dist_man_MANS += man/dkimgate.8
+
 ## tests/lib/nsd.sh: shared NSD test helper (signing interop, verify tests)
 EXTRA_DIST += tests/lib/nsd.sh $(SIGN_TEST_FILES) $(SIGN_INTEROP)
 
