@@ -7,7 +7,17 @@ TESTS += tests/systemd-unit.sh
 ## End-to-end cases: tests/e2e/CASE/{pre,test,post}.
 E2E_FILES = tests/e2e/run.sh tests/e2e/common.sh \
 	tests/e2e/pass_bulk/pre tests/e2e/pass_bulk/test \
-	tests/e2e/pass_bulk/post
+	tests/e2e/pass_bulk/post \
+	tests/e2e/pass_return_down/pre tests/e2e/pass_return_down/test \
+	tests/e2e/pass_return_down/post \
+	tests/e2e/pass_kill/pre tests/e2e/pass_kill/test \
+	tests/e2e/pass_kill/post \
+	tests/e2e/pass_oversize/pre tests/e2e/pass_oversize/test \
+	tests/e2e/pass_oversize/post \
+	tests/e2e/pass_dsn/pre tests/e2e/pass_dsn/test \
+	tests/e2e/pass_dsn/post \
+	tests/e2e/pass_before_queue/pre tests/e2e/pass_before_queue/test \
+	tests/e2e/pass_before_queue/post
 
 EXTRA_DIST += \
 	README.md NEWS \

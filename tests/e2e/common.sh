@@ -105,11 +105,19 @@ e2e_start_all() {
 	pf_start "$T" pf || return 1
 }
 
-# e2e_stop_all - stop whatever pre started (post runs this, always)
+# e2e_stop_all - stop whatever pre started (post runs this, always); fail
+# if dkimgate's log holds a sanitizer report (ASan/UBSan builds)
 e2e_stop_all() {
 	pf_stop "$T" pf
 	dg_stop "$T"
 	sink_stop "$T" sink
+	if grep -qE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' \
+	    "$T/dkimgate.log" 2>/dev/null; then
+		echo "sanitizer report in $T/dkimgate.log:" >&2
+		grep -m 20 -E 'Sanitizer|runtime error:|^    #' \
+		    "$T/dkimgate.log" >&2
+		return 1
+	fi
 	return 0
 }
 
@@ -130,7 +138,12 @@ e2e_check() {
 	    --sink "$T/sink/msg" "$@"
 }
 
-# e2e_log_grep - count maillog lines matching the extended regex
+# e2e_ids - print "NNNNNN id sender" for every message in the sink
+e2e_ids() {
+	"$PY" "$MAILPY" ids --sink "$T/sink/msg"
+}
+
+# e2e_log_count - count maillog lines matching the extended regex
 e2e_log_count() {
 	grep -cE "$1" "$(pf_log "$T" pf)" 2>/dev/null
 }

@@ -121,7 +121,7 @@ pid_gone() {
 pgrp_members() {
 	local f pid rest
 	for f in /proc/[0-9]*/stat; do
-		read -r rest <"$f" 2>/dev/null || continue
+		{ read -r rest <"$f"; } 2>/dev/null || continue
 		pid=${rest%% *}
 		rest=${rest##*) }
 		# rest: "STATE PPID PGRP ..."

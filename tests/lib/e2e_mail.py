@@ -2,7 +2,8 @@
 """e2e_mail.py - generate, send and check test messages for tests/e2e.
 
   e2e_mail.py send --port P --run R --count N [--first I] [--profile P]
-                   [--threads T] [--dsn] [--manifest FILE] [--rcpts K]
+                   [--size S] [--threads T] [--dsn] [--manifest FILE]
+                   [--rcpts K]
       Generate N deterministic messages (ids R.I .. R.I+N-1) and send each
       over SMTP to 127.0.0.1:P, several sessions in parallel.  For every
       message accepted with 250 a line "id sha256 size flags reply" is
@@ -16,11 +17,15 @@
       top; SMTPUTF8 messages must arrive with SMTPUTF8; with --dsn the
       MAIL/RCPT DSN parameters (RFC 3461) must arrive intact.
       Prints one summary line; exit status 1 on any discrepancy.
+  e2e_mail.py ids --sink DIR
+      Print "NNNNNN X-E2E-Id MAIL-FROM-address" for each stored message
+      ("-" when the message has no X-E2E-Id field, e.g. a bounce).
   e2e_mail.py show --run R --index I --size S --flags F
       Write one generated message to stdout (for diagnosis).
 
 Profiles: "mixed" (sizes from 1 KB to 30 MB: two of 30 MB, two of 10 MB,
-six of 1-4 MB, the rest 1-256 KB log-uniform), "small" (1-8 KB).  Flags per
+six of 1-4 MB, the rest 1-256 KB log-uniform), "medium" (1-200 KB
+log-uniform), "small" (1-8 KB).  Flags per
 message: "8" 8-bit body (BODY=8BITMIME), "u" SMTPUTF8 (UTF-8 sender address
 and Subject), "-" plain 7-bit.  Bodies contain lines of up to 990 octets,
 bare "." lines, lines starting with "." and "..", empty lines, trailing
@@ -60,6 +65,8 @@ def sizes_for(profile, i):
     rng = random.Random("size-%s-%d" % (profile, i))
     if profile == "small":
         return rng.randint(1024, 8192)
+    if profile == "medium":
+        return int(1024 * (200 ** rng.random()))
     big = {0: 30 << 20, 1: 30 << 20, 2: 10 << 20, 3: 10 << 20}
     if i in big:
         return big[i]
@@ -77,8 +84,14 @@ def flags_for(i):
     return "-"
 
 
-def line_pool(rng, eight):
-    """a pool of body lines to draw from"""
+POOLS = {}
+
+
+def line_pool(eight):
+    """the pool of body lines to draw from (built once per kind)"""
+    if eight in POOLS:
+        return POOLS[eight]
+    rng = random.Random("pool-%d" % eight)
     pool = []
     for _ in range(400):
         n = rng.choice((0, 1, 10, 40, 72, 76, 78, 200, 500, 989, 990))
@@ -90,6 +103,7 @@ def line_pool(rng, eight):
     pool += SPECIAL_LINES * 4
     if eight:
         pool += UTF8_LINES * 8
+    POOLS[eight] = pool
     return pool
 
 
@@ -122,7 +136,7 @@ def make_message(run, i, size, flags):
         "Content-Transfer-Encoding: " + ("8bit" if eight else "7bit"),
     ]
     head = "\r\n".join(hdr).encode() + b"\r\n\r\n"
-    pool = line_pool(rng, eight)
+    pool = line_pool(eight)
     # every message holds the special lines at least once
     body = [b"Message %s.%d" % (run.encode(), i)] + SPECIAL_LINES
     if eight:
@@ -171,7 +185,7 @@ def cmd_send(a):
             except queue.Empty:
                 break
             flags = flags_for(i)
-            size = sizes_for(a.profile, i)
+            size = a.size if a.size else sizes_for(a.profile, i)
             msg = make_message(a.run, i, size, flags)
             sender = sender_for(a.run, i, flags)
             opts = ["SIZE=%d" % len(msg)]
@@ -377,6 +391,24 @@ def cmd_check(a):
     return 0 if ok else 1
 
 
+def cmd_ids(a):
+    """print "NNNNNN id mail-from" for every message the sink stored"""
+    for envf in sorted(glob.glob(os.path.join(a.sink, "*.env"))):
+        with open(envf[:-4] + ".eml", "rb") as f:
+            data = f.read()
+        with open(envf, "rb") as f:
+            env = [x.decode("utf-8", "replace") for x in f.read().split(b"\n")]
+        ident = header_value(data, b"X-E2E-Id")
+        mail = [x for x in env if x.upper().startswith("MAIL FROM:")]
+        sender = "-"
+        if mail and "<" in mail[0]:
+            sender = mail[0][mail[0].index("<"):].split(">")[0] + ">"
+        print("%s %s %s" % (os.path.basename(envf)[:-4],
+                            ident.decode("ascii", "replace") if ident else "-",
+                            sender))
+    return 0
+
+
 def cmd_show(a):
     """print one generated message"""
     sys.stdout.buffer.write(make_message(a.run, a.index, a.size, a.flags))
@@ -392,7 +424,8 @@ def main():
     s.add_argument("--run", required=True)
     s.add_argument("--count", type=int, required=True)
     s.add_argument("--first", type=int, default=0)
-    s.add_argument("--profile", default="small", choices=("small", "mixed"))
+    s.add_argument("--profile", default="small", choices=("small", "medium", "mixed"))
+    s.add_argument("--size", type=int, default=0)
     s.add_argument("--threads", type=int, default=8)
     s.add_argument("--rcpts", type=int, default=1)
     s.add_argument("--timeout", type=float, default=300)
@@ -404,14 +437,17 @@ def main():
     c.add_argument("--allow-dup")
     c.add_argument("--allow-foreign", action="store_true")
     c.add_argument("--dsn", action="store_true")
-    c.add_argument("--profile", default="small", choices=("small", "mixed"))
+    c.add_argument("--profile", default="small", choices=("small", "medium", "mixed"))
+    d = sub.add_parser("ids")
+    d.add_argument("--sink", required=True)
     w = sub.add_parser("show")
     w.add_argument("--run", required=True)
     w.add_argument("--index", type=int, required=True)
     w.add_argument("--size", type=int, required=True)
     w.add_argument("--flags", default="-")
     a = ap.parse_args()
-    return {"send": cmd_send, "check": cmd_check, "show": cmd_show}[a.cmd](a)
+    return {"send": cmd_send, "check": cmd_check, "ids": cmd_ids,
+            "show": cmd_show}[a.cmd](a)
 
 
 if __name__ == "__main__":
