@@ -1,6 +1,6 @@
 ## spf area: sources, unit tests, data
 ## SPF (RFC 7208) and DMARC (RFC 9989) on the asynchronous DNS of dns.h.
-libdkimgate_a_SOURCES += src/spf.c src/spf.h
+libdkimgate_a_SOURCES += src/spf.c src/spf.h src/dmarc.c src/dmarc.h
 
 UNIT_TESTS += tests/unit/test_spf
 tests_unit_test_spf_SOURCES = tests/unit/test_spf.c \
@@ -25,3 +25,9 @@ EXTRA_DIST += tests/spf/yaml2txt.py \
 ## The converted suite must match the YAML it comes from.
 TESTS += tests/spf/check-conversion.sh
 EXTRA_DIST += tests/spf/check-conversion.sh
+
+UNIT_TESTS += tests/unit/test_dmarc
+tests_unit_test_dmarc_SOURCES = tests/unit/test_dmarc.c \
+	tests/unit/mock_dns.c tests/unit/mock_dns.h
+tests_unit_test_dmarc_CFLAGS = $(UT_FLAGS)
+tests_unit_test_dmarc_LDADD = $(UT_LIBS)

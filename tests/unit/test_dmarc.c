@@ -1,0 +1,776 @@
+/*
+ * test_dmarc.c - unit tests for dmarc.c (RFC 9989 / DMARCbis, cited as
+ * "bis" with the section numbers of draft-ietf-dmarc-dmarcbis-41): the
+ * record parser, identifier alignment (bis B.1), the DNS Tree Walk and
+ * its label limit (bis 4.10, B.4.2), policy found at an intermediate
+ * name, psd=y and psd=n (bis 4.10.2, B.4.3), np for non-existent
+ * subdomains, missing and broken records, pct (RFC 7489) and t=y, DNS
+ * errors, DNSSEC status, and the two-phase API's callback discipline,
+ * all on the mock resolver.
+ */
+#include "autoconf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "dmarc.h"
+#include "dns.h"
+#include "mock_dns.h"
+
+/* ---- the record parser ---- */
+
+static void
+parse_full(void **state)
+{
+	struct dmarc_record	 r;
+	static const char	 rec[] = "v=DMARC1; p=reject; sp=quarantine; "
+	    "np=none; adkim=s; aspf=r; psd=n; t=y; pct=30; "
+	    "rua=mailto:d@example.com; ruf=mailto:f@example.com; fo=1; rf=afrf; "
+	    "ri=86400; future=whatever";
+
+	(void)state;
+	assert_int_equal(dmarc_record_parse(rec, sizeof(rec) - 1, &r), 0);
+	assert_int_equal(r.p, DMARC_POLICY_REJECT);
+	assert_int_equal(r.sp, DMARC_POLICY_QUARANTINE);
+	assert_int_equal(r.np, DMARC_POLICY_NONE);
+	assert_int_equal(r.adkim, 's');
+	assert_int_equal(r.aspf, 'r');
+	assert_int_equal(r.psd, 'n');
+	assert_int_equal(r.t, 'y');
+	assert_int_equal(r.pct, 30);
+	assert_int_equal(r.rua_valid, 1);
+}
+
+static void
+parse_defaults_and_syntax(void **state)
+{
+	struct dmarc_record	 r;
+	const char		*s;
+
+	(void)state;
+	s = "v=DMARC1";
+	assert_int_equal(dmarc_record_parse(s, strlen(s), &r), 0);
+	assert_int_equal(r.p, -1);
+	assert_int_equal(r.sp, -1);
+	assert_int_equal(r.np, -1);
+	assert_int_equal(r.adkim, 'r');
+	assert_int_equal(r.aspf, 'r');
+	assert_int_equal(r.psd, 'u');
+	assert_int_equal(r.t, 0);
+	assert_int_equal(r.pct, -1);
+	assert_int_equal(r.rua_valid, 0);
+
+	/* whitespace around "=" and ";", trailing separator, any case */
+	s = " v = DMARC1 ;P = Quarantine\t; ADKIM=S;";
+	assert_int_equal(dmarc_record_parse(s, strlen(s), &r), 0);
+	assert_int_equal(r.p, DMARC_POLICY_QUARANTINE);
+	assert_int_equal(r.adkim, 's');
+
+	/* bad values: p/sp/np noted invalid, others fall back to defaults */
+	s = "v=DMARC1; p=rejectt; sp=; np=block; adkim=x; psd=maybe; "
+	    "pct=101; t=yes; rua=not a uri";
+	assert_int_equal(dmarc_record_parse(s, strlen(s), &r), 0);
+	assert_int_equal(r.p, -2);
+	assert_int_equal(r.sp, -2);
+	assert_int_equal(r.np, -2);
+	assert_int_equal(r.adkim, 'r');
+	assert_int_equal(r.psd, 'u');
+	assert_int_equal(r.pct, -2);
+	assert_int_equal(r.t, 'n');
+	assert_int_equal(r.rua_valid, 0);
+
+	/* the first of duplicate tags counts; junk between tags is skipped */
+	s = "v=DMARC1; p=none; garbage here; p=reject; 9x=1";
+	assert_int_equal(dmarc_record_parse(s, strlen(s), &r), 0);
+	assert_int_equal(r.p, DMARC_POLICY_NONE);
+
+	/* RFC 7489's "!size" suffix still makes a valid URI list */
+	s = "v=DMARC1; rua=mailto:a@example.com!10m, https://x.example/r";
+	assert_int_equal(dmarc_record_parse(s, strlen(s), &r), 0);
+	assert_int_equal(r.rua_valid, 1);
+
+	/* the input is not NUL-terminated */
+	assert_int_equal(dmarc_record_parse("v=DMARC1; p=reject", 13, &r), 0);
+	assert_int_equal(r.p, -2);	/* "p=re" */
+}
+
+static void
+parse_not_dmarc(void **state)
+{
+	static const char *const not[] = {
+		"", "v=spf1 -all", "v=DMARC10; p=none", "v=dmarc1; p=none",
+		"p=none; v=DMARC1", "v=DMARC1 p=none", "v:DMARC1; p=none",
+		"V=DMARC1; p=none", "DMARC1", "v=", "v=DMARC"
+	};
+	struct dmarc_record	 r;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(not) / sizeof(not[0]); i++)
+		if (dmarc_record_parse(not[i], strlen(not[i]), &r) != -1)
+			fail_msg("'%s' taken for a DMARC record", not[i]);
+}
+
+/* ---- evaluation on the mock resolver ---- */
+
+struct ctx {
+	struct event_base	*base;
+	struct dns		*dns;
+	struct dmarc_req	*req;
+	int			 called;
+	int			 free_in_cb;
+	struct dmarc_result	 res;
+};
+
+static unsigned	 fixed_random = 0;
+
+static unsigned
+test_random(void)
+{
+	return fixed_random;
+}
+
+static int
+setup(void **state)
+{
+	static struct ctx	 c;
+	struct dns_conf		 conf;
+	char			 err[128];
+
+	mock_dns_reset();
+	fixed_random = 0;
+	dmarc_set_random(test_random);
+	memset(&c, 0, sizeof(c));
+	memset(&conf, 0, sizeof(conf));
+	conf.timeout = 2;
+	if ((c.base = event_base_new()) == NULL)
+		return -1;
+	if ((c.dns = dns_new(c.base, &conf, err, sizeof(err))) == NULL)
+		return -1;
+	*state = &c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx	*c = *state;
+
+	dns_free(c->dns);
+	event_base_free(c->base);
+	mock_dns_reset();
+	dmarc_set_random(NULL);
+	return 0;
+}
+
+static void
+done_cb(void *arg, const struct dmarc_result *res)
+{
+	struct ctx	*c = arg;
+
+	c->called++;
+	c->res = *res;
+	if (c->free_in_cb) {
+		dmarc_free(c->req);
+		c->req = NULL;
+	}
+}
+
+/* rec - publish a TXT record at _dmarc.<name> */
+static void
+rec(const char *name, const char *txt)
+{
+	char	 q[300];
+
+	snprintf(q, sizeof(q), "_dmarc.%s", name);
+	mock_dns_txt(q, DNS_SEC_INSECURE, txt);
+}
+
+/*
+ * run - DMARC for from with the given SPF pass domain (or NULL) and DKIM
+ * pass domains (NULL-terminated), to the end of the loop.
+ */
+static void
+run(struct ctx *c, const char *from, const char *spf_pass,
+    const char *const *dkim_pass)
+{
+	struct dmarc_dkim	 dk[8];
+	struct dmarc_auth	 auth;
+	size_t			 n = 0;
+
+	memset(&auth, 0, sizeof(auth));
+	auth.spf = spf_pass != NULL ? SPF_RES_PASS : SPF_RES_NONE;
+	auth.spf_domain = spf_pass;
+	while (dkim_pass != NULL && dkim_pass[n] != NULL && n < 8) {
+		dk[n].domain = dkim_pass[n];
+		dk[n].pass = 1;
+		n++;
+	}
+	auth.dkim = dk;
+	auth.ndkim = n;
+	c->called = 0;
+	c->req = dmarc_check(c->base, c->dns, from, &auth, done_cb, c);
+	assert_non_null(c->req);
+	assert_int_equal(c->called, 0);
+	event_base_dispatch(c->base);
+	assert_int_equal(c->called, 1);
+	assert_int_equal(mock_dns_pending(), 0);
+	dmarc_free(c->req);
+	c->req = NULL;
+}
+
+static void
+simple_pass_fail(void **state)
+{
+	struct ctx		*c = *state;
+	const char *const	 dk[] = { "example.com", NULL };
+	const char *const	 other[] = { "example.net", NULL };
+
+	rec("example.com", "v=DMARC1; p=reject");
+	run(c, "example.com", NULL, dk);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_int_equal(c->res.dkim_aligned, 1);
+	assert_string_equal(c->res.dkim_domain, "example.com");
+	assert_int_equal(c->res.policy, DMARC_POLICY_REJECT);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	assert_string_equal(c->res.policy_domain, "example.com");
+	assert_string_equal(dmarc_result_name(c->res.result), "pass");
+	assert_int_equal(mock_dns_count("_dmarc.example.com", DNS_T_TXT), 1);
+
+	run(c, "Example.COM.", "example.net", other);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_string_equal(c->res.from_domain, "example.com");
+	assert_int_equal(c->res.policy, DMARC_POLICY_REJECT);
+	assert_int_equal(c->res.policy_tag, DMARC_TAG_P);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+	assert_int_equal(c->res.testing, 0);
+	assert_string_equal(dmarc_policy_name(c->res.disposition), "reject");
+
+	/* no identifier at all */
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_string_equal(c->res.reason, "no authenticated identifier");
+}
+
+static void
+alignment_modes(void **state)
+{
+	struct ctx		*c = *state;
+	const char *const	 child[] = { "child.example.com", NULL };
+
+	/* bis B.1.1 example 2 / B.1.2 example 2: relaxed */
+	rec("example.com", "v=DMARC1; p=reject");
+	run(c, "example.com", "child.example.com", NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_int_equal(c->res.spf_aligned, 1);
+	assert_string_equal(c->res.org_domain, "example.com");
+	run(c, "child.example.com", NULL, (const char *const[]){
+	    "example.com", NULL });
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_string_equal(c->res.policy_domain, "example.com");
+	assert_int_equal(c->res.policy_tag, DMARC_TAG_P);
+
+	/* strict modes */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=quarantine; aspf=s; adkim=s");
+	run(c, "example.com", "child.example.com", child);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.aspf, 's');
+	assert_int_equal(c->res.adkim, 's');
+	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
+	/* strict DKIM, relaxed SPF */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=quarantine; adkim=s");
+	run(c, "example.com", "child.example.com", child);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_int_equal(c->res.spf_aligned, 1);
+	assert_int_equal(c->res.dkim_aligned, 0);
+
+	/* bis B.1.1 example 3: unrelated domains, no walk needed for them */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=reject");
+	run(c, "child.example.com", "example.net", NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(mock_dns_count("_dmarc.example.net", DNS_T_TXT), 0);
+	/* an SPF result other than pass is no identifier */
+	{
+		struct dmarc_auth	 a = { SPF_RES_SOFTFAIL, "example.com",
+		    NULL, 0 };
+
+		c->called = 0;
+		c->req = dmarc_check(c->base, c->dns, "example.com", &a,
+		    done_cb, c);
+		event_base_dispatch(c->base);
+		assert_int_equal(c->called, 1);
+		assert_int_equal(c->res.result, DMARC_RES_FAIL);
+		dmarc_free(c->req);
+	}
+}
+
+static void
+walk_simple_b41(void **state)
+{
+	struct ctx		*c = *state;
+	const char *const	 dk[] = { "signing.example.com", NULL };
+
+	/* bis B.4.1 */
+	rec("example.com", "v=DMARC1; p=reject");
+	rec("signing.example.com", "v=DMARC1; p=none");
+	run(c, "example.com", "example.com", dk);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_int_equal(c->res.spf_aligned, 1);
+	/* the DKIM identifier's walk: its org domain is example.com */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=reject");
+	rec("signing.example.com", "v=DMARC1; p=none");
+	run(c, "example.com", NULL, dk);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_int_equal(c->res.dkim_aligned, 1);
+	assert_int_equal(mock_dns_count("_dmarc.signing.example.com",
+	    DNS_T_TXT), 1);
+	assert_int_equal(mock_dns_count("_dmarc.com", DNS_T_TXT), 1);
+	assert_string_equal(c->res.org_domain, "example.com");
+}
+
+static void
+walk_deep_b42(void **state)
+{
+	static const char *const q[] = {
+		"_dmarc.a.b.c.d.e.f.g.h.i.j.k.example.com",
+		"_dmarc.g.h.i.j.k.example.com", "_dmarc.h.i.j.k.example.com",
+		"_dmarc.i.j.k.example.com", "_dmarc.j.k.example.com",
+		"_dmarc.k.example.com", "_dmarc.example.com", "_dmarc.com"
+	};
+	struct ctx		*c = *state;
+	const char *const	 dk[] = { "signing.example.com", NULL };
+	size_t			 i;
+
+	/* bis B.4.2: eight queries, the label limit skips b.c.d.e.f */
+	rec("example.com", "v=DMARC1; p=reject; sp=quarantine");
+	rec("signing.example.com", "v=DMARC1; p=none");
+	run(c, "a.b.c.d.e.f.g.h.i.j.k.example.com", "example.com", dk);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_string_equal(c->res.policy_domain, "example.com");
+	assert_string_equal(c->res.org_domain, "example.com");
+	assert_int_equal(c->res.policy_tag, DMARC_TAG_SP);
+	assert_int_equal(c->res.policy, DMARC_POLICY_QUARANTINE);
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		if (mock_dns_count(q[i], DNS_T_TXT) != 1)
+			fail_msg("%s not asked once", q[i]);
+	assert_int_equal(mock_dns_count("_dmarc.f.g.h.i.j.k.example.com",
+	    DNS_T_TXT), 0);
+	/* SPF aligned first: no walk for the DKIM identifier */
+	assert_int_equal(mock_dns_nqueries(), 8);
+}
+
+static void
+walk_label_limit(void **state)
+{
+	struct ctx	*c = *state;
+
+	/* bis 5.1.8: a psd=n record beyond the limit is never seen */
+	rec("example.com", "v=DMARC1; p=reject");
+	rec("b.c.d.e.f.g.example.com", "v=DMARC1; p=none; psd=n");
+	run(c, "mail.a.b.c.d.e.f.g.example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_string_equal(c->res.policy_domain, "example.com");
+	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+	assert_int_equal(mock_dns_count("_dmarc.b.c.d.e.f.g.example.com",
+	    DNS_T_TXT), 0);
+	assert_int_equal(mock_dns_count("_dmarc.c.d.e.f.g.example.com",
+	    DNS_T_TXT), 1);
+	/* eight labels: the parent is next, seven labels */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=reject");
+	run(c, "a.b.c.d.e.f.example.com", NULL, NULL);
+	assert_int_equal(mock_dns_count("_dmarc.b.c.d.e.f.example.com",
+	    DNS_T_TXT), 1);
+	assert_int_equal(mock_dns_nqueries(), 8);
+}
+
+static void
+walk_intermediate(void **state)
+{
+	struct ctx		*c = *state;
+	const char *const	 dk[] = { "x.mail.example.com", NULL };
+
+	/* a policy at an intermediate name, none higher up */
+	rec("mail.example.com", "v=DMARC1; p=reject; sp=quarantine");
+	run(c, "a.b.mail.example.com", NULL, dk);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_string_equal(c->res.policy_domain, "mail.example.com");
+	assert_string_equal(c->res.org_domain, "mail.example.com");
+	run(c, "a.b.mail.example.com", "example.com", NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.policy_tag, DMARC_TAG_SP);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
+
+	/* bis 4.10.2: records at mail.example.com and example.com: the
+	 * one with the fewest labels is the Organizational Domain */
+	mock_dns_reset();
+	rec("mail.example.com", "v=DMARC1; p=reject");
+	rec("example.com", "v=DMARC1; p=none");
+	run(c, "a.mail.example.com", "other.example.com", NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_string_equal(c->res.org_domain, "example.com");
+	/* the policy is that of the Organizational Domain (bis 4.10.1) */
+	assert_string_equal(c->res.policy_domain, "example.com");
+	assert_int_equal(c->res.policy, DMARC_POLICY_NONE);
+
+	/* ... unless mail.example.com says psd=n */
+	mock_dns_reset();
+	rec("mail.example.com", "v=DMARC1; p=reject; psd=n");
+	rec("example.com", "v=DMARC1; p=none");
+	run(c, "a.mail.example.com", "other.example.com", NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_string_equal(c->res.org_domain, "mail.example.com");
+	assert_string_equal(c->res.policy_domain, "mail.example.com");
+	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+}
+
+static void
+walk_psd_b43(void **state)
+{
+	struct ctx		*c = *state;
+	const char *const	 dk[] = { "mail.mega.bank.example", NULL };
+
+	/* bis B.4.3 */
+	rec("bank.example", "v=DMARC1; p=reject; psd=y");
+	rec("giant.bank.example", "v=DMARC1; p=quarantine");
+	run(c, "giant.bank.example", "mail.giant.bank.example", dk);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_int_equal(c->res.spf_aligned, 1);
+	assert_string_equal(c->res.org_domain, "giant.bank.example");
+	/* DKIM alone is not aligned: mega.bank.example is another org */
+	run(c, "giant.bank.example", NULL, dk);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.dkim_aligned, 0);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
+
+	/* an org domain without a record: the PSD's record applies */
+	run(c, "x.other.bank.example", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_string_equal(c->res.policy_domain, "bank.example");
+	assert_string_equal(c->res.org_domain, "other.bank.example");
+	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+}
+
+static void
+np_nonexistent(void **state)
+{
+	struct ctx	*c = *state;
+
+	rec("example.com", "v=DMARC1; p=none; sp=quarantine; np=reject");
+	/* the name does not exist: np */
+	mock_dns_status("ghost.example.com", DNS_T_A, DNS_NXDOMAIN,
+	    DNS_SEC_INSECURE);
+	run(c, "ghost.example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.policy_tag, DMARC_TAG_NP);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+	/* it exists (an empty answer is enough, bis A.4): sp */
+	mock_dns_status("real.example.com", DNS_T_A, DNS_NODATA,
+	    DNS_SEC_INSECURE);
+	run(c, "real.example.com", NULL, NULL);
+	assert_int_equal(c->res.policy_tag, DMARC_TAG_SP);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
+	/* the Author Domain's own record: p, no existence test */
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.policy_tag, DMARC_TAG_P);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	assert_int_equal(mock_dns_count("example.com", DNS_T_A), 0);
+	/* without np, nothing is asked about existence */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=reject");
+	run(c, "ghost.example.com", NULL, NULL);
+	assert_int_equal(c->res.policy_tag, DMARC_TAG_P);
+	assert_int_equal(mock_dns_count("ghost.example.com", DNS_T_A), 0);
+}
+
+static void
+missing_and_broken(void **state)
+{
+	struct ctx		*c = *state;
+	const char *const	 dk[] = { "example.com", NULL };
+	struct mock_dns_entry	*e;
+
+	/* no record anywhere: DMARC does not apply */
+	run(c, "a.example.com", NULL, dk);
+	assert_int_equal(c->res.result, DMARC_RES_NONE);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	assert_string_equal(c->res.policy_domain, "");
+	assert_string_equal(dmarc_result_name(c->res.result), "none");
+
+	/* a TXT record that is not DMARC is no record */
+	rec("example.com", "v=spf1 -all");
+	run(c, "example.com", NULL, dk);
+	assert_int_equal(c->res.result, DMARC_RES_NONE);
+
+	/* two DMARC records: both discarded */
+	mock_dns_reset();
+	e = mock_dns_add("_dmarc.example.com", DNS_T_TXT, DNS_OK,
+	    DNS_SEC_INSECURE, 0);
+	mock_dns_add_txt(e, "v=DMARC1; p=reject");
+	mock_dns_add_txt(e, "v=DMARC1; p=none");
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_NONE);
+
+	/* one record split in several strings (bis 4.5) */
+	mock_dns_reset();
+	e = mock_dns_add("_dmarc.example.com", DNS_T_TXT, DNS_OK,
+	    DNS_SEC_INSECURE, 0);
+	mock_dns_add_txt_parts(e, (const char *[]){ "v=DMARC1; p=rej",
+	    "ect" }, 2);
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+
+	/* syntax error in p, no rua: no DMARC processing (permerror) */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=bounce");
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	assert_non_null(strstr(c->res.reason, "invalid policy"));
+	/* ... with a valid rua: as if p=none */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=bounce; sp=reject; "
+	    "rua=mailto:r@example.com");
+	run(c, "sub.example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.policy, DMARC_POLICY_NONE);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	/* p absent in an otherwise valid record: p=none (bis 4.7) */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; rua=mailto:r@example.com");
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.policy, DMARC_POLICY_NONE);
+}
+
+static void
+pct_and_testing(void **state)
+{
+	struct ctx	*c = *state;
+
+	/* t=y: one step below the policy (bis 4.7) */
+	rec("example.com", "v=DMARC1; p=reject; t=y");
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.policy, DMARC_POLICY_REJECT);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
+	assert_int_equal(c->res.testing, 1);
+	rec("t.example.com", "v=DMARC1; p=quarantine; t=y");
+	run(c, "t.example.com", NULL, NULL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	rec("n.example.com", "v=DMARC1; p=none; t=y");
+	run(c, "n.example.com", NULL, NULL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	assert_int_equal(c->res.testing, 0);	/* no effect on none */
+
+	/* RFC 7489 pct: 0 never selects, 100 always; else sampled */
+	rec("p0.example.com", "v=DMARC1; p=reject; pct=0");
+	run(c, "p0.example.com", NULL, NULL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
+	assert_int_equal(c->res.testing, 1);
+	rec("p100.example.com", "v=DMARC1; p=reject; pct=100");
+	run(c, "p100.example.com", NULL, NULL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+	rec("p50.example.com", "v=DMARC1; p=quarantine; pct=50");
+	fixed_random = 49;
+	run(c, "p50.example.com", NULL, NULL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
+	fixed_random = 50;
+	run(c, "p50.example.com", NULL, NULL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	assert_int_equal(c->res.testing, 1);
+	/* t overrides pct; a pass is never sampled */
+	rec("tp.example.com", "v=DMARC1; p=reject; pct=0; t=n");
+	run(c, "tp.example.com", NULL, NULL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+	run(c, "tp.example.com", "tp.example.com", NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+}
+
+static void
+dns_errors(void **state)
+{
+	struct ctx		*c = *state;
+	const char *const	 dk[] = { "example.com", NULL };
+	const char *const	 sub[] = { "a.example.com", NULL };
+
+	/* the Author Domain's record cannot be fetched */
+	mock_dns_status("_dmarc.example.com", DNS_T_TXT, DNS_TEMPFAIL,
+	    DNS_SEC_INSECURE);
+	run(c, "example.com", NULL, dk);
+	assert_int_equal(c->res.result, DMARC_RES_TEMPERROR);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	/* an error higher up during the walk */
+	run(c, "x.example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_TEMPERROR);
+	/* DNSSEC failure */
+	mock_dns_reset();
+	mock_dns_status("_dmarc.example.com", DNS_T_TXT, DNS_BOGUS,
+	    DNS_SEC_BOGUS);
+	run(c, "example.com", NULL, dk);
+	assert_int_equal(c->res.result, DMARC_RES_TEMPERROR);
+	assert_int_equal(c->res.sec, DNS_SEC_BOGUS);
+	/* an error in an identifier's walk does not matter if another one
+	 * aligns; it does if none does */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=reject");
+	mock_dns_status("_dmarc.a.example.com", DNS_T_TXT, DNS_TEMPFAIL,
+	    DNS_SEC_INSECURE);
+	run(c, "example.com", "example.com", sub);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	run(c, "example.com", NULL, sub);
+	assert_int_equal(c->res.result, DMARC_RES_TEMPERROR);
+}
+
+static void
+dnssec_status(void **state)
+{
+	struct ctx		*c = *state;
+	const char *const	 dk[] = { "example.com", NULL };
+
+	mock_dns_set_default(DNS_NXDOMAIN, DNS_SEC_SECURE);
+	mock_dns_txt("_dmarc.example.com", DNS_SEC_SECURE,
+	    "v=DMARC1; p=reject");
+	run(c, "a.example.com", NULL, dk);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_int_equal(c->res.sec, DNS_SEC_SECURE);
+	mock_dns_status("_dmarc.com", DNS_T_TXT, DNS_NXDOMAIN,
+	    DNS_SEC_INSECURE);
+	run(c, "a.example.com", NULL, dk);
+	assert_int_equal(c->res.sec, DNS_SEC_INSECURE);
+}
+
+static void
+from_domains(void **state)
+{
+	struct ctx	*c = *state;
+	const char	*two[] = { "a.example", "b.example" };
+	const char	*same[] = { "a.example", "A.example." };
+	struct dmarc_auth auth = { SPF_RES_NONE, NULL, NULL, 0 };
+
+	/* bis 5.3.1: zero or several Author Domains: no pass */
+	c->req = dmarc_new(c->base, c->dns, two, 2);
+	dmarc_evaluate(c->req, &auth, done_cb, c);
+	c->called = 0;
+	event_base_dispatch(c->base);
+	assert_int_equal(c->called, 1);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	assert_string_equal(c->res.reason, "several From domains");
+	assert_int_equal(mock_dns_nqueries(), 0);
+	dmarc_free(c->req);
+
+	c->req = dmarc_new(c->base, c->dns, NULL, 0);
+	c->called = 0;
+	dmarc_evaluate(c->req, &auth, done_cb, c);
+	event_base_dispatch(c->base);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	dmarc_free(c->req);
+
+	run(c, "[192.0.2.1]", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	run(c, "b\xc3\xbc" "cher.example", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+
+	/* the same domain twice is one Author Domain */
+	rec("a.example", "v=DMARC1; p=reject");
+	c->req = dmarc_new(c->base, c->dns, same, 2);
+	c->called = 0;
+	dmarc_evaluate(c->req, &auth, done_cb, c);
+	event_base_dispatch(c->base);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	dmarc_free(c->req);
+}
+
+static void
+two_phase(void **state)
+{
+	struct ctx		*c = *state;
+	const char		*from[] = { "example.com" };
+	struct dmarc_dkim	 dk = { "example.com", 1 };
+	struct dmarc_auth	 auth = { SPF_RES_NONE, NULL, &dk, 1 };
+
+	rec("example.com", "v=DMARC1; p=reject");
+	/* discovery runs before the identifiers are known */
+	c->req = dmarc_new(c->base, c->dns, from, 1);
+	assert_int_equal(mock_dns_pending(), 2);
+	event_base_loop(c->base, EVLOOP_NONBLOCK);
+	event_base_loop(c->base, EVLOOP_NONBLOCK);
+	assert_int_equal(mock_dns_pending(), 0);
+	/* everything known: still delivered from the loop, and the
+	 * callback may free the request */
+	c->called = 0;
+	c->free_in_cb = 1;
+	dmarc_evaluate(c->req, &auth, done_cb, c);
+	assert_int_equal(c->called, 0);
+	event_base_dispatch(c->base);
+	assert_int_equal(c->called, 1);
+	assert_null(c->req);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	c->free_in_cb = 0;
+
+	/* freed while queries are pending: they are cancelled */
+	mock_dns_reset();
+	mock_dns_add("_dmarc.example.com", DNS_T_TXT, DNS_OK,
+	    DNS_SEC_INSECURE, 500);
+	c->req = dmarc_new(c->base, c->dns, from, 1);
+	c->called = 0;
+	dmarc_evaluate(c->req, &auth, done_cb, c);
+	dmarc_free(c->req);
+	c->req = NULL;
+	assert_int_equal(mock_dns_pending(), 0);
+	event_base_dispatch(c->base);
+	assert_int_equal(c->called, 0);
+	dmarc_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_full),
+		cmocka_unit_test(parse_defaults_and_syntax),
+		cmocka_unit_test(parse_not_dmarc),
+		cmocka_unit_test_setup_teardown(simple_pass_fail, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(alignment_modes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(walk_simple_b41, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(walk_deep_b42, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(walk_label_limit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(walk_intermediate, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(walk_psd_b43, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(np_nonexistent, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(missing_and_broken, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(pct_and_testing, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(dns_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(dnssec_status, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(from_domains, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(two_phase, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
