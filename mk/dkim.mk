@@ -16,6 +16,11 @@ tests_unit_test_rfc8463_SOURCES = tests/unit/test_rfc8463.c $(DKIM_TU)
 tests_unit_test_rfc8463_CFLAGS = $(UT_FLAGS)
 tests_unit_test_rfc8463_LDADD = $(UT_LIBS)
 
+UNIT_TESTS += tests/unit/test_dkim_canon
+tests_unit_test_dkim_canon_SOURCES = tests/unit/test_dkim_canon.c $(DKIM_TU)
+tests_unit_test_dkim_canon_CFLAGS = $(UT_FLAGS)
+tests_unit_test_dkim_canon_LDADD = $(UT_LIBS)
+
 EXTRA_DIST += \
 	tests/vectors/rfc8463/README \
 	tests/vectors/rfc8463/brisbane._domainkey.football.example.com.txt \
@@ -48,3 +53,85 @@ EXTRA_DIST += \
 	tests/vectors/dkimpy/badversion.txt \
 	tests/vectors/dkimpy/test_bad.txt \
 	tests/vectors/dkimpy/test_tlsrpt.txt
+
+## golden canonicalization files (make-refs.py regenerates the .ref)
+EXTRA_DIST += \
+	tests/unit/data/canon/binary.in \
+	tests/unit/data/canon/binary.relaxed.ref \
+	tests/unit/data/canon/binary.simple.ref \
+	tests/unit/data/canon/dots.in \
+	tests/unit/data/canon/dots.relaxed.ref \
+	tests/unit/data/canon/dots.simple.ref \
+	tests/unit/data/canon/empty.in \
+	tests/unit/data/canon/empty.relaxed.ref \
+	tests/unit/data/canon/empty.simple.ref \
+	tests/unit/data/canon/ends-in-cr.in \
+	tests/unit/data/canon/ends-in-cr.relaxed.ref \
+	tests/unit/data/canon/ends-in-cr.simple.ref \
+	tests/unit/data/canon/hdr-dkim-signature.in \
+	tests/unit/data/canon/hdr-dkim-signature.relaxed.ref \
+	tests/unit/data/canon/hdr-dkim-signature.simple.ref \
+	tests/unit/data/canon/hdr-empty-value.in \
+	tests/unit/data/canon/hdr-empty-value.relaxed.ref \
+	tests/unit/data/canon/hdr-empty-value.simple.ref \
+	tests/unit/data/canon/hdr-folded.in \
+	tests/unit/data/canon/hdr-folded.relaxed.ref \
+	tests/unit/data/canon/hdr-folded.simple.ref \
+	tests/unit/data/canon/hdr-no-space.in \
+	tests/unit/data/canon/hdr-no-space.relaxed.ref \
+	tests/unit/data/canon/hdr-no-space.simple.ref \
+	tests/unit/data/canon/hdr-received.in \
+	tests/unit/data/canon/hdr-received.relaxed.ref \
+	tests/unit/data/canon/hdr-received.simple.ref \
+	tests/unit/data/canon/hdr-trailing-fold.in \
+	tests/unit/data/canon/hdr-trailing-fold.relaxed.ref \
+	tests/unit/data/canon/hdr-trailing-fold.simple.ref \
+	tests/unit/data/canon/hdr-upper-name.in \
+	tests/unit/data/canon/hdr-upper-name.relaxed.ref \
+	tests/unit/data/canon/hdr-upper-name.simple.ref \
+	tests/unit/data/canon/hdr-utf8.in \
+	tests/unit/data/canon/hdr-utf8.relaxed.ref \
+	tests/unit/data/canon/hdr-utf8.simple.ref \
+	tests/unit/data/canon/hdr-wsp-around-colon.in \
+	tests/unit/data/canon/hdr-wsp-around-colon.relaxed.ref \
+	tests/unit/data/canon/hdr-wsp-around-colon.simple.ref \
+	tests/unit/data/canon/hdr-wsp-value.in \
+	tests/unit/data/canon/hdr-wsp-value.relaxed.ref \
+	tests/unit/data/canon/hdr-wsp-value.simple.ref \
+	tests/unit/data/canon/lone-cr-lf.in \
+	tests/unit/data/canon/lone-cr-lf.relaxed.ref \
+	tests/unit/data/canon/lone-cr-lf.simple.ref \
+	tests/unit/data/canon/long-line.in \
+	tests/unit/data/canon/long-line.relaxed.ref \
+	tests/unit/data/canon/long-line.simple.ref \
+	tests/unit/data/canon/make-refs.py \
+	tests/unit/data/canon/mime.in \
+	tests/unit/data/canon/mime.relaxed.ref \
+	tests/unit/data/canon/mime.simple.ref \
+	tests/unit/data/canon/no-final-crlf-after-empty.in \
+	tests/unit/data/canon/no-final-crlf-after-empty.relaxed.ref \
+	tests/unit/data/canon/no-final-crlf-after-empty.simple.ref \
+	tests/unit/data/canon/no-final-crlf.in \
+	tests/unit/data/canon/no-final-crlf.relaxed.ref \
+	tests/unit/data/canon/no-final-crlf.simple.ref \
+	tests/unit/data/canon/only-crlf.in \
+	tests/unit/data/canon/only-crlf.relaxed.ref \
+	tests/unit/data/canon/only-crlf.simple.ref \
+	tests/unit/data/canon/only-wsp-lines.in \
+	tests/unit/data/canon/only-wsp-lines.relaxed.ref \
+	tests/unit/data/canon/only-wsp-lines.simple.ref \
+	tests/unit/data/canon/rfc6376-example.in \
+	tests/unit/data/canon/rfc6376-example.relaxed.ref \
+	tests/unit/data/canon/rfc6376-example.simple.ref \
+	tests/unit/data/canon/single-space.in \
+	tests/unit/data/canon/single-space.relaxed.ref \
+	tests/unit/data/canon/single-space.simple.ref \
+	tests/unit/data/canon/trailing-empty-lines.in \
+	tests/unit/data/canon/trailing-empty-lines.relaxed.ref \
+	tests/unit/data/canon/trailing-empty-lines.simple.ref \
+	tests/unit/data/canon/trailing-whitespace.in \
+	tests/unit/data/canon/trailing-whitespace.relaxed.ref \
+	tests/unit/data/canon/trailing-whitespace.simple.ref \
+	tests/unit/data/canon/whitespace-runs.in \
+	tests/unit/data/canon/whitespace-runs.relaxed.ref \
+	tests/unit/data/canon/whitespace-runs.simple.ref

@@ -50,6 +50,8 @@ struct dkim_bodyhash {
 	const char	*span;
 	size_t		 spanlen;
 	const char	*chunk_end;
+	dkim_canon_tap_fn tap;
+	void		*tap_arg;
 };
 
 static void	 hash_out(struct dkim_bodyhash *, const char *, size_t);
@@ -244,6 +246,15 @@ dkim_bodyhash_free(struct dkim_bodyhash *bh)
 	free(bh);
 }
 
+/* dkim_bodyhash_tap - see every hashed canonical octet (tests, debug) */
+void
+dkim_bodyhash_tap(struct dkim_bodyhash *bh, dkim_canon_tap_fn fn, void *arg)
+{
+	bh->tap = fn;
+	bh->tap_arg = arg;
+}
+
+/* dkim_bodyhash_canon / _md / _limit - what the hash was made for */
 enum dkim_canon
 dkim_bodyhash_canon(const struct dkim_bodyhash *bh)
 {
@@ -279,6 +290,8 @@ hash_out(struct dkim_bodyhash *bh, const char *p, size_t n)
 			n = (size_t)room;
 	}
 	crypto_hash_update(bh->hash, p, n);
+	if (bh->tap != NULL && n > 0)
+		bh->tap(bh->tap_arg, p, n);
 	bh->hashed += n;
 }
 

@@ -59,6 +59,16 @@ size_t	dkim_bodyhash_final(struct dkim_bodyhash *,
 	    unsigned char out[CRYPTO_MAX_MD], long long *total);
 void	dkim_bodyhash_free(struct dkim_bodyhash *);
 
+/*
+ * dkim_bodyhash_tap - also hand every canonical octet that goes into the
+ * hash (so after the l= cut) to fn, in order: for tests, and to look at
+ * the canonical body when a signature fails. fn NULL turns it off. Added
+ * by the DKIM primitives area; the hash itself is unaffected.
+ */
+typedef void	(*dkim_canon_tap_fn)(void *arg, const char *, size_t);
+void	dkim_bodyhash_tap(struct dkim_bodyhash *, dkim_canon_tap_fn,
+	    void *arg);
+
 /* accessors, so a verifier can share one hash among equal signatures */
 enum dkim_canon	dkim_bodyhash_canon(const struct dkim_bodyhash *);
 enum crypto_md	dkim_bodyhash_md(const struct dkim_bodyhash *);
