@@ -67,6 +67,39 @@ mkdir -p "$work/keys" "$work/out"
     --directory "$work/keys" 2>/dev/null &&
     failed "keygen overwrote an existing key"
 
+# command-line errors: non-zero exit and a one-line message
+expect_error() {
+	local want=$1 what=$2 rc
+	shift 2
+	"$@" > "$work/err.out" 2> "$work/err.txt" < "${STDIN:-/dev/null}"
+	rc=$?
+	if [ "$rc" != "$want" ] || [ -s "$work/err.out" ] ||
+	    [ "$(wc -l < "$work/err.txt")" != 1 ]; then
+		failed "$what: exit $rc (want $want), stdout $(wc -c \
+		    < "$work/err.out") bytes, stderr: $(cat "$work/err.txt")"
+	fi
+}
+K="--domain $domain --selector rsa --key $work/keys/rsa.private"
+# shellcheck disable=SC2086
+{
+expect_error 2 "sign without --key" "$DKIMGATE" sign --domain $domain \
+    --selector rsa "$here/corpus/01-simple-crlf.eml"
+expect_error 2 "sign with unpaired --key" "$DKIMGATE" sign $K \
+    --key "$work/keys/ed.private" "$here/corpus/01-simple-crlf.eml"
+expect_error 2 "sign with a bad --canon" "$DKIMGATE" sign $K \
+    --canon loose "$here/corpus/01-simple-crlf.eml"
+expect_error 1 "sign with a missing key" "$DKIMGATE" sign --domain $domain \
+    --selector rsa --key "$work/keys/none" "$here/corpus/01-simple-crlf.eml"
+expect_error 1 "sign a missing file" "$DKIMGATE" sign $K "$work/none.eml"
+expect_error 1 "sign with the wrong --algorithm" "$DKIMGATE" sign $K \
+    --algorithm ed25519-sha256 "$here/corpus/01-simple-crlf.eml"
+printf 'Subject: no From\n\nbody\n' > "$work/nofrom.eml"
+STDIN="$work/nofrom.eml" expect_error 1 "sign a message without From" \
+    "$DKIMGATE" sign $K
+expect_error 2 "keygen --bits 512" "$DKIMGATE" keygen --domain $domain \
+    --selector small --bits 512 --directory "$work/keys"
+}
+
 nsd_setup "$work/dns" || exit 1
 cat "$work/keys/rsa.txt" "$work/keys/ed.txt" > "$work/zone.body"
 nsd_add_zone "$work/dns" $domain signed "$work/zone.body" || exit 1
