@@ -312,6 +312,9 @@ dkim_signer_set_canon(struct dkim_signer *s, enum dkim_canon hdr,
 	s->bcanon = body;
 }
 
+/*
+ * dkim_signer_count - signatures added so far.
+ */
 size_t
 dkim_signer_count(const struct dkim_signer *s)
 {

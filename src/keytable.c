@@ -107,8 +107,7 @@ static void	kt_index(struct keytable *);
 static int	kt_glob(const char *, const char *);
 static ssize_t	kt_find_lookup(const struct keytable *, const char *);
 static size_t	kt_emit(const struct keytable *, const struct kt_rule *,
-		    const char *, const char *, struct keytable_match *,
-		    size_t, size_t);
+		    const char *, struct keytable_match *, size_t, size_t);
 
 /*
  * kt_err - format an error message into err.
@@ -812,11 +811,12 @@ kt_load_opendkim_sign(struct keytable *kt, const char *path, int re,
 	return -1;
 }
 
+/* the table being sorted, for the qsort comparators below */
+static const struct keytable *kt_sorting;
+
 /*
  * kt_cmp_name - qsort: key indexes by name.
  */
-static const struct keytable *kt_sorting;
-
 static int
 kt_cmp_name(const void *a, const void *b)
 {
@@ -974,6 +974,9 @@ keytable_free(struct keytable *kt)
 	free(kt);
 }
 
+/*
+ * keytable_nkeys - number of key entries.
+ */
 size_t
 keytable_nkeys(const struct keytable *kt)
 {
@@ -989,6 +992,9 @@ keytable_key_at(const struct keytable *kt, size_t i)
 	return i < kt->nkeys ? &kt->keys[i] : NULL;
 }
 
+/*
+ * keytable_policy - the sign policy compiled with the table.
+ */
 const struct dkim_sign_policy *
 keytable_policy(const struct keytable *kt)
 {
@@ -1054,8 +1060,7 @@ kt_find_lookup(const struct keytable *kt, const char *k)
  */
 static size_t
 kt_emit(const struct keytable *kt, const struct kt_rule *r,
-    const char *addr, const char *fromdom, struct keytable_match *out,
-    size_t n, size_t max)
+    const char *fromdom, struct keytable_match *out, size_t n, size_t max)
 {
 	const struct keytable_key *k;
 	size_t		 idx = r->key;
@@ -1068,7 +1073,6 @@ kt_emit(const struct keytable *kt, const struct kt_rule *r,
 		    fromdom);
 		return n;
 	}
-	(void)addr;
 	k = &kt->keys[idx];
 	out[n].key = k;
 	out[n].signer = r->signer;
@@ -1111,7 +1115,7 @@ keytable_lookup(const struct keytable *kt, const char *addr,
 			return 0;
 		for (i = 0; i < kt->nrules; i++)
 			if (strcmp(kt->rules[i].pattern, winner) == 0)
-				n = kt_emit(kt, &kt->rules[i], addr,
+				n = kt_emit(kt, &kt->rules[i],
 				    addr + llen + 1, out, n, max);
 		return n;
 	}
@@ -1165,7 +1169,7 @@ keytable_lookup(const struct keytable *kt, const char *addr,
 			for (i = 0; i < kt->nrules; i++)
 				if (kt->rules[i].glob &&
 				    strcmp(kt->rules[i].pattern, winner) == 0)
-					n = kt_emit(kt, &kt->rules[i], addr,
+					n = kt_emit(kt, &kt->rules[i],
 					    addr + llen + 1, out, n, max);
 			return n;
 		}
@@ -1175,7 +1179,7 @@ keytable_lookup(const struct keytable *kt, const char *addr,
 	for (pos = kt_find_lookup(kt, winner); pos >= 0 &&
 	    (size_t)pos < kt->nsorted &&
 	    strcmp(kt->rules[kt->sorted[pos]].lookup, winner) == 0; pos++)
-		n = kt_emit(kt, &kt->rules[kt->sorted[pos]], addr,
+		n = kt_emit(kt, &kt->rules[kt->sorted[pos]],
 		    addr + llen + 1, out, n, max);
 	return n;
 }
