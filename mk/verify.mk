@@ -29,3 +29,27 @@ EXTRA_DIST += tests/unit/data/verify/README \
 	tests/unit/data/verify/rsa1024.pem \
 	tests/unit/data/verify/rsa2048.pem \
 	tests/unit/data/verify/ed25519.pem
+
+## tests/verify/run.sh: verification against NSD on loopback (signed,
+## unsigned and bogus zones), messages signed by python3-dkim and
+## Mail::DKIM; run by tests/run-all.sh (tests/*/run*.sh) and by
+## "make check-interop".
+VERIFY_SCRIPTS = \
+	tests/verify/run.sh \
+	tests/verify/compare.py \
+	tests/verify/sign_dkimpy.py \
+	tests/verify/sign_maildkim.pl \
+	tests/verify/tool_dkimpy.py \
+	tests/verify/tool_maildkim.pl \
+	tests/verify/msgs/01-plain-crlf.eml \
+	tests/verify/msgs/02-lf-folded.eml \
+	tests/verify/msgs/03-empty-body.eml \
+	tests/verify/msgs/04-utf8-multipart.eml
+EXTRA_DIST += $(VERIFY_SCRIPTS)
+
+check-interop: check-interop-verify
+check-interop-verify: all
+	DKIMGATE=$(abs_top_builddir)/dkimgate \
+	    bash $(abs_top_srcdir)/tests/verify/run.sh
+
+.PHONY: check-interop-verify
