@@ -47,6 +47,10 @@ struct verify_opts {
 	const char	*domain;	/* testkey --domain */
 	const char	*selector;	/* testkey --selector */
 	const char	*key;		/* testkey --key */
+	/* SPF inputs (verify): without --client-ip SPF is not evaluated */
+	const char	*client_ip;	/* --client-ip ADDR */
+	const char	*helo;		/* --helo NAME */
+	const char	*mail_from;	/* --mail-from ADDR ("" or "<>": null) */
 };
 
 #define VOPT(f)		offsetof(struct verify_opts, f)
@@ -63,6 +67,9 @@ static const struct verify_optdef verify_optdefs[] = {
 	{ "resolver",		0,	VOPT(resolver) },
 	{ "trust-anchor",	0,	VOPT(trust_anchor) },
 	{ "authserv-id",	0,	VOPT(authserv_id) },
+	{ "client-ip",		0,	VOPT(client_ip) },
+	{ "helo",		0,	VOPT(helo) },
+	{ "mail-from",		0,	VOPT(mail_from) },
 	{ NULL,			0,	0 }
 };
 
@@ -259,7 +266,8 @@ verify_done(void *arg)
 
 /*
  * cmd_verify - dkimgate verify [--resolver ADDR[@PORT]] [--trust-anchor
- * FILE] [--authserv-id ID] [-c FILE] [FILE]
+ * FILE] [--authserv-id ID] [--client-ip ADDR [--helo NAME]
+ * [--mail-from ADDR]] [-c FILE] [FILE]
  */
 int
 cmd_verify(int argc, char **argv)
@@ -276,6 +284,7 @@ cmd_verify(int argc, char **argv)
 	struct buf		 in, msg;
 	const char		*input;
 	void			*tx = NULL;
+	char			*mail_from = NULL;
 	char			 err[1024];
 	size_t			 hlen, boff, off, n, i, j;
 	int			 rc, lf, done = 0, have_res = 0;
@@ -283,11 +292,24 @@ cmd_verify(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if ((rc = verify_parse_opts(argc, argv, verify_optdefs, &o,
 	    "dkimgate verify [--resolver ADDR[@PORT]] [--trust-anchor FILE] "
-	    "[--authserv-id ID] [-c FILE] [FILE]")) != 0)
+	    "[--authserv-id ID] [--client-ip ADDR [--helo NAME] "
+	    "[--mail-from ADDR]] [-c FILE] [FILE]")) != 0)
 		return rc;
+	/* SPF needs the client address; HELO and MAIL FROM alone are
+	 * meaningless (dkimgate(8)) */
+	if (o.client_ip == NULL && (o.helo != NULL || o.mail_from != NULL))
+		return cmd_usage_error(cmd, "--helo and --mail-from need "
+		    "--client-ip");
 	if (argc - optind > 1)
 		return cmd_usage_error(cmd, "only one input file");
 	input = optind < argc ? argv[optind] : NULL;
+	if (o.mail_from != NULL && o.mail_from[0] == '<' &&
+	    strlen(o.mail_from) >= 2 &&
+	    o.mail_from[strlen(o.mail_from) - 1] == '>') {
+		/* a reverse-path as written in MAIL FROM: <a@b>, <> */
+		mail_from = xstrndup(o.mail_from + 1, strlen(o.mail_from) - 2);
+		o.mail_from = mail_from;
+	}
 
 	buf_init(&in, 0);
 	buf_init(&msg, 0);
@@ -327,10 +349,10 @@ cmd_verify(int argc, char **argv)
 	}
 	memset(&env, 0, sizeof(env));
 	env.session_id = "verify";
-	env.helo = "";
-	env.client_addr = "";
+	env.helo = o.helo != NULL ? o.helo : "";
+	env.client_addr = o.client_ip != NULL ? o.client_ip : "";
 	env.client_name = "";
-	env.mail_from = "";
+	env.mail_from = o.mail_from != NULL ? o.mail_from : "";
 	env.queue_id = "";
 	mode_result_init(&res);
 	have_res = 1;
@@ -381,6 +403,7 @@ cmd_verify(int argc, char **argv)
 	buf_clear(&in);
 	buf_clear(&msg);
 	config_free(conf);
+	free(mail_from);
 	return rc;
 }
 

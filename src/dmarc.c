@@ -83,6 +83,7 @@ enum dmarc_astate {
 struct dmarc_id {
 	char			 domain[DMARC_DOMAIN_MAX];
 	int			 is_spf;
+	int			 tempfail;	/* temperror, not a pass */
 	enum dmarc_astate	 state;
 	int			 walk;
 };
@@ -580,36 +581,45 @@ dmarc_evaluate(struct dmarc_req *r, const struct dmarc_auth *auth,
 	struct dmarc_id	*id;
 	char		 n[DMARC_DOMAIN_MAX];
 	size_t		 i;
-	int		 k, dup;
+	int		 k, dup, pass;
 
 	if (r == NULL || r->evaluated)
 		return;
 	r->evaluated = 1;
 	r->done = done;
 	r->arg = arg;
-	/* bis 4.3, 4.4: SPF (MAIL FROM identity) pass, DKIM passes */
-	if (auth != NULL && auth->spf == SPF_RES_PASS &&
-	    auth->spf_domain != NULL &&
+	/*
+	 * bis 4.3, 4.4: SPF (MAIL FROM identity) pass, DKIM passes; and
+	 * the inconclusive ones (temperror), which matter if aligned
+	 */
+	if (auth != NULL && (auth->spf == SPF_RES_PASS ||
+	    auth->spf == SPF_RES_TEMPERROR) && auth->spf_domain != NULL &&
 	    dmarc_name_norm(auth->spf_domain, n) == 0) {
 		id = &r->ids[r->nids++];
 		memcpy(id->domain, n, sizeof(n));
 		id->is_spf = 1;
+		id->tempfail = auth->spf != SPF_RES_PASS;
 	}
-	for (i = 0; auth != NULL && i < auth->ndkim &&
-	    r->nids < DMARC_MAX_IDS; i++) {
-		if (!auth->dkim[i].pass || auth->dkim[i].domain == NULL ||
-		    dmarc_name_norm(auth->dkim[i].domain, n) == -1)
-			continue;
-		dup = 0;
-		for (k = 0; k < r->nids; k++)
-			if (!r->ids[k].is_spf &&
-			    strcmp(r->ids[k].domain, n) == 0)
-				dup = 1;
-		if (dup)
-			continue;
-		id = &r->ids[r->nids++];
-		memcpy(id->domain, n, sizeof(n));
-	}
+	/* passes first, so that they win the slots */
+	for (pass = 1; pass >= 0; pass--)
+		for (i = 0; auth != NULL && i < auth->ndkim &&
+		    r->nids < DMARC_MAX_IDS; i++) {
+			if ((pass ? !auth->dkim[i].pass :
+			    auth->dkim[i].pass || !auth->dkim[i].temperror) ||
+			    auth->dkim[i].domain == NULL ||
+			    dmarc_name_norm(auth->dkim[i].domain, n) == -1)
+				continue;
+			dup = 0;
+			for (k = 0; k < r->nids; k++)
+				if (!r->ids[k].is_spf &&
+				    strcmp(r->ids[k].domain, n) == 0)
+					dup = 1;
+			if (dup)
+				continue;
+			id = &r->ids[r->nids++];
+			memcpy(id->domain, n, sizeof(n));
+			id->tempfail = !pass;
+		}
 	dmarc_progress(r);
 }
 
@@ -1081,7 +1091,9 @@ dmarc_progress(struct dmarc_req *r)
 		/* once one is aligned, no new walks for the others */
 		dmarc_align_step(r, id, !r->res.spf_aligned &&
 		    !r->res.dkim_aligned);
-		if (id->state == AS_ALIGNED) {
+		if (id->state == AS_ALIGNED && id->tempfail)
+			error = 1;	/* bis 5.3.6: unknown, not fail */
+		else if (id->state == AS_ALIGNED) {
 			if (id->is_spf)
 				r->res.spf_aligned = 1;
 			else if (!r->res.dkim_aligned) {
@@ -1106,7 +1118,7 @@ dmarc_progress(struct dmarc_req *r)
 	/* bis 5.3.6: a DNS error leaves neither pass nor fail */
 	if (error) {
 		dmarc_finish(r, DMARC_RES_TEMPERROR,
-		    "DNS error during alignment");
+		    "an aligned identifier could not be checked");
 		return;
 	}
 	dmarc_finish(r, DMARC_RES_FAIL, "%s", r->nids == 0 ?

@@ -89,18 +89,26 @@ struct dmarc_record {
 	int	 rua_valid;	/* rua= holds a syntactically valid URI */
 };
 
-/* a DKIM signature's outcome, as the verifier reports it */
+/*
+ * A DKIM signature's outcome, as the verifier reports it. A signature
+ * whose check failed for a temporary reason (temperror) makes the DMARC
+ * result temperror instead of fail when its d= would have been aligned
+ * (bis 5.3.6); an unaligned one cannot, so a stray broken signature does
+ * not turn a failure into a temperror.
+ */
 struct dmarc_dkim {
 	const char	*domain;	/* d= */
 	int		 pass;		/* the signature verified */
+	int		 temperror;	/* it could not be checked for now */
 };
 
 /*
  * The authenticated identifiers (bis 4.3, 4.4). spf_domain is the domain
  * SPF checked for the MAIL FROM identity: the MAIL FROM domain, or the
  * HELO domain for the null reverse-path (RFC 7208 2.4); it counts only
- * with spf == SPF_RES_PASS. Pass spf = SPF_RES_NONE and spf_domain NULL
- * when SPF was not evaluated.
+ * with spf == SPF_RES_PASS (SPF_RES_TEMPERROR: as a DKIM temperror
+ * above). Pass spf = SPF_RES_NONE and spf_domain NULL when SPF was not
+ * evaluated.
  */
 struct dmarc_auth {
 	enum spf_res		 spf;

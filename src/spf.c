@@ -134,7 +134,7 @@ struct spf_req {
 	int			 nnames;
 
 	/* PTR names of <ip> and their validation, shared by ptr and %{p} */
-	int			 ptr_state;	/* 0 unknown, 1 running, 2 done */
+	int			 ptr_state;	/* 0 no, 1 running, 2 done */
 	enum dns_status		 ptr_status;
 	char			 ptr_names[SPF_MAX_NAMES][SPF_DOMAIN_MAX];
 	int			 ptr_valid[SPF_MAX_NAMES];

@@ -124,7 +124,8 @@ unescape(const char *s, size_t n, struct field *out)
 		case 'r': p[o++] = '\r'; break;
 		case '0': p[o++] = '\0'; break;
 		case 'x':
-			if (i + 2 < n + 1 && sscanf(s + i + 1, "%2x", &v) == 1) {
+			if (i + 2 < n + 1 &&
+			    sscanf(s + i + 1, "%2x", &v) == 1) {
 				p[o++] = (char)v;
 				i += 2;
 			}

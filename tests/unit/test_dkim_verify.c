@@ -1258,6 +1258,9 @@ mode_run(struct mode_run *mr, const char *msg, int tempfail)
 	mr->conf->authserv_id = strdup("mx.example.org");
 	mr->conf->dns_failure_action = tempfail ? DNSFAIL_TEMPFAIL :
 	    DNSFAIL_ACCEPT;
+	/* DKIM only here: SPF and DMARC in the mode are tested in
+	 * test_dmarc.c */
+	mr->conf->spf_enable = mr->conf->dmarc_enable = 0;
 	mr->base = event_base_new();
 	mr->w = worker_new(mr->base, mr->conf, NULL);
 	memset(&env, 0, sizeof(env));

@@ -21,9 +21,13 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
+#include "config.h"
 #include "dmarc.h"
 #include "dns.h"
 #include "mock_dns.h"
+#include "mode.h"
+#include "rfc5322.h"
+#include "worker.h"
 
 /* ---- the record parser ---- */
 
@@ -634,6 +638,50 @@ dns_errors(void **state)
 	assert_int_equal(c->res.result, DMARC_RES_PASS);
 	run(c, "example.com", NULL, sub);
 	assert_int_equal(c->res.result, DMARC_RES_TEMPERROR);
+
+	/* bis 5.3.6: an aligned signature that could not be checked makes
+	 * the result temperror; an unaligned one cannot */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=reject");
+	{
+		struct dmarc_dkim	 tk[2] = {
+			{ "other.example", 0, 1 }, { "example.com", 0, 1 } };
+		struct dmarc_auth	 a = { SPF_RES_NONE, NULL, tk, 1 };
+
+		c->called = 0;
+		c->req = dmarc_check(c->base, c->dns, "example.com", &a,
+		    done_cb, c);
+		event_base_dispatch(c->base);
+		assert_int_equal(c->res.result, DMARC_RES_FAIL);
+		assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+		dmarc_free(c->req);
+		a.ndkim = 2;
+		c->req = dmarc_check(c->base, c->dns, "example.com", &a,
+		    done_cb, c);
+		event_base_dispatch(c->base);
+		assert_int_equal(c->res.result, DMARC_RES_TEMPERROR);
+		assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+		dmarc_free(c->req);
+		/* a pass from the same domain wins */
+		tk[0].domain = "example.com";
+		tk[0].pass = 1;
+		tk[0].temperror = 0;
+		c->req = dmarc_check(c->base, c->dns, "example.com", &a,
+		    done_cb, c);
+		event_base_dispatch(c->base);
+		assert_int_equal(c->res.result, DMARC_RES_PASS);
+		dmarc_free(c->req);
+		/* SPF temperror for an aligned domain */
+		a.ndkim = 0;
+		a.spf = SPF_RES_TEMPERROR;
+		a.spf_domain = "mail.example.com";
+		c->req = dmarc_check(c->base, c->dns, "example.com", &a,
+		    done_cb, c);
+		event_base_dispatch(c->base);
+		assert_int_equal(c->res.result, DMARC_RES_TEMPERROR);
+		dmarc_free(c->req);
+		c->req = NULL;
+	}
 }
 
 static void
@@ -700,7 +748,7 @@ two_phase(void **state)
 {
 	struct ctx		*c = *state;
 	const char		*from[] = { "example.com" };
-	struct dmarc_dkim	 dk = { "example.com", 1 };
+	struct dmarc_dkim	 dk = { "example.com", 1, 0 };
 	struct dmarc_auth	 auth = { SPF_RES_NONE, NULL, &dk, 1 };
 
 	rec("example.com", "v=DMARC1; p=reject");
@@ -737,6 +785,270 @@ two_phase(void **state)
 	dmarc_free(NULL);
 }
 
+/* ---- SPF and DMARC in the verify mode (mode_verify.c) ---- */
+
+static const char mode_msg[] =
+    "From: Alice <alice@example.com>\r\n"
+    "To: bob@example.org\r\n"
+    "Subject: hello\r\n"
+    "\r\n"
+    "Hi.\r\n";
+
+struct mode_case {
+	const char	*client;
+	const char	*helo;
+	const char	*mail_from;
+	int		 before_queue;
+	int		 dmarc_reject;
+	int		 tempfail;
+	const char	*quarantine;	/* dmarc_quarantine_header */
+	int		 spf_enable;
+	int		 dmarc_enable;
+};
+
+/*
+ * has - does the unfolded prepended text (RFC 5322 2.2.3: CRLF before
+ * white space removed) contain needle?
+ */
+static const char *
+has(const struct mode_result *res, const char *needle)
+{
+	static char	 u[4096];
+	size_t		 i, o = 0;
+
+	for (i = 0; i < res->prepend.len && o + 1 < sizeof(u); i++) {
+		if (res->prepend.data[i] == '\r' &&
+		    i + 2 < res->prepend.len &&
+		    res->prepend.data[i + 1] == '\n' &&
+		    (res->prepend.data[i + 2] == ' ' ||
+		    res->prepend.data[i + 2] == '\t')) {
+			u[o++] = ' ';
+			i += 2;
+			continue;
+		}
+		u[o++] = res->prepend.data[i];
+	}
+	u[o] = '\0';
+	return strstr(u, needle);
+}
+
+static void
+mode_done(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/*
+ * mode_case_run - the message through mode_verify_ops on a standalone
+ * worker with the mock resolver; res is the caller's (mode_result_init'ed).
+ */
+static void
+mode_case_run(const struct mode_case *mc, struct mode_result *res)
+{
+	const struct mode_ops	*ops = &mode_verify_ops;
+	struct listener_conf	 lc;
+	struct event_base	*base;
+	struct config		*conf;
+	struct worker		*w;
+	struct mode_env		 env;
+	struct rfc5322_hdr	 hdr;
+	const char		*body = strstr(mode_msg, "\r\n\r\n") + 4;
+	char			 err[256];
+	void			*tx;
+	int			 done = 0;
+
+	assert_non_null(conf = config_load(NULL, err, sizeof(err)));
+	free(conf->authserv_id);
+	conf->authserv_id = strdup("mx.example.org");
+	conf->dmarc_reject = mc->dmarc_reject;
+	conf->dns_failure_action = mc->tempfail ? DNSFAIL_TEMPFAIL :
+	    DNSFAIL_ACCEPT;
+	conf->spf_enable = mc->spf_enable;
+	conf->dmarc_enable = mc->dmarc_enable;
+	if (mc->quarantine != NULL) {
+		free(conf->dmarc_quarantine_header);
+		conf->dmarc_quarantine_header = strdup(mc->quarantine);
+	}
+	assert_non_null(base = event_base_new());
+	w = worker_new(base, conf, NULL);
+	memset(&lc, 0, sizeof(lc));
+	lc.mode = MODE_VERIFY;
+	lc.queue = mc->before_queue ? QUEUE_BEFORE : QUEUE_AFTER;
+	memset(&env, 0, sizeof(env));
+	env.listener = &lc;
+	env.session_id = "m1";
+	env.helo = mc->helo;
+	env.client_addr = mc->client;
+	env.client_name = "";
+	env.mail_from = mc->mail_from;
+	env.queue_id = "";
+	env.before_queue = mc->before_queue;
+	rfc5322_hdr_init(&hdr);
+	assert_int_equal(rfc5322_parse(&hdr, mode_msg,
+	    (size_t)(body - mode_msg) - 2, 100), 0);
+	tx = ops->tx_new(w, &env);
+	ops->headers(tx, mode_msg, (size_t)(body - mode_msg) - 2, &hdr);
+	ops->body(tx, body, strlen(body));
+	ops->eom(tx, res, mode_done, &done);
+	while (!done && event_base_loop(base, EVLOOP_ONCE) == 0)
+		;
+	assert_int_equal(done, 1);
+	ops->tx_free(tx);
+	assert_int_equal(mock_dns_pending(), 0);
+	rfc5322_hdr_clear(&hdr);
+	worker_free(w);
+	event_base_free(base);
+	config_free(conf);
+}
+
+/* mode_zone - SPF for example.com (192.0.2.0/24) and its DMARC policy */
+static void
+mode_zone(const char *dmarc)
+{
+	mock_dns_reset();
+	mock_dns_txt("example.com", DNS_SEC_INSECURE,
+	    "v=spf1 ip4:192.0.2.0/24 -all");
+	mock_dns_txt("_dmarc.example.com", DNS_SEC_INSECURE, dmarc);
+}
+
+static void
+mode_spf_dmarc(void **state)
+{
+	struct mode_case	 mc = { "192.0.2.10", "mta.example.com",
+	    "alice@example.com", 0, 0, 0, NULL, 1, 1 };
+	struct mode_result	 res;
+
+	(void)state;
+	/* aligned SPF pass */
+	mode_zone("v=DMARC1; p=reject");
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_int_equal(res.action, MODE_ACCEPT);
+	assert_non_null(has(&res, "spf=pass "
+	    "(matched ip4:192.0.2.0/24; insecure) "
+	    "smtp.mailfrom=alice@example.com"));
+	assert_non_null(has(&res, "smtp.helo=mta.example.com"));
+	assert_non_null(has(&res, "dmarc=pass (p=reject "
+	    "dis=none) header.from=example.com"));
+	assert_string_equal(res.summary, "dkim=none spf=pass dmarc=pass");
+	mode_result_clear(&res);
+
+	/* SPF fail, p=reject, after the queue: quarantine, never bounced */
+	mc.client = "198.51.100.7";
+	mc.quarantine = "X-Spam-Flag: YES";
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_int_equal(res.action, MODE_ACCEPT);
+	assert_non_null(has(&res, "spf=fail "
+	    "(matched -all; insecure)"));
+	assert_non_null(has(&res, "dmarc=fail (p=reject "
+	    "dis=quarantine) header.from=example.com"));
+	assert_non_null(has(&res, "X-Spam-Flag: YES\r\n"));
+	assert_string_equal(res.summary, "dkim=none spf=fail dmarc=fail");
+	mode_result_clear(&res);
+
+	/* before the queue with dmarc_reject: 550 5.7.1 */
+	mc.before_queue = 1;
+	mc.dmarc_reject = 1;
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_int_equal(res.action, MODE_REJECT);
+	assert_string_equal(res.reply, "550 5.7.1 Email rejected per DMARC "
+	    "policy for example.com");
+	mode_result_clear(&res);
+
+	/* ... but not when the domain is testing (t=y): quarantine */
+	mode_zone("v=DMARC1; p=reject; t=y");
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_int_equal(res.action, MODE_ACCEPT);
+	assert_non_null(has(&res, "dmarc=fail (p=reject "
+	    "dis=quarantine)"));
+	assert_non_null(has(&res, "X-Spam-Flag: YES\r\n"));
+	mode_result_clear(&res);
+
+	/* p=none: nothing happens */
+	mode_zone("v=DMARC1; p=none");
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_int_equal(res.action, MODE_ACCEPT);
+	assert_null(has(&res, "X-Spam-Flag"));
+	mode_result_clear(&res);
+}
+
+static void
+mode_spf_inputs(void **state)
+{
+	struct mode_case	 mc = { "", "mta.example.com",
+	    "alice@example.com", 0, 0, 0, NULL, 1, 1 };
+	struct mode_result	 res;
+
+	(void)state;
+	/* no client address: SPF is not evaluated, DMARC runs on DKIM */
+	mode_zone("v=DMARC1; p=quarantine");
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_null(has(&res, "spf="));
+	assert_non_null(has(&res, "dmarc=fail (p=quarantine "
+	    "dis=quarantine; spf not evaluated) header.from=example.com"));
+	assert_int_equal(mock_dns_count("example.com", DNS_T_TXT), 0);
+	mode_result_clear(&res);
+
+	/* the null reverse-path: HELO identity, no smtp.mailfrom */
+	mc.client = "192.0.2.10";
+	mc.mail_from = "";
+	mode_zone("v=DMARC1; p=quarantine");
+	mock_dns_txt("mta.example.com", DNS_SEC_INSECURE,
+	    "v=spf1 ip4:192.0.2.10 -all");
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_non_null(has(&res, "spf=pass "
+	    "(matched ip4:192.0.2.10; insecure) smtp.helo=mta.example.com"));
+	assert_null(has(&res, "smtp.mailfrom"));
+	/* RFC 7489 / RFC 7208 2.4: postmaster@HELO aligns relaxed */
+	assert_non_null(has(&res, "dmarc=pass"));
+	mode_result_clear(&res);
+
+	/* SPF and DMARC switched off */
+	mock_dns_reset();
+	mc.spf_enable = mc.dmarc_enable = 0;
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_null(has(&res, "spf="));
+	assert_null(has(&res, "dmarc="));
+	assert_string_equal(res.summary, "dkim=none");
+	assert_int_equal(mock_dns_nqueries(), 0);
+	mode_result_clear(&res);
+}
+
+static void
+mode_temperrors(void **state)
+{
+	struct mode_case	 mc = { "192.0.2.10", "mta.example.com",
+	    "alice@example.com", 0, 0, 1, NULL, 1, 1 };
+	struct mode_result	 res;
+
+	(void)state;
+	/* SPF cannot be checked: temperror; DMARC then too (the SPF
+	 * identifier would align), and dns_failure_action = tempfail */
+	mode_zone("v=DMARC1; p=reject");
+	mock_dns_status("example.com", DNS_T_TXT, DNS_TEMPFAIL,
+	    DNS_SEC_INSECURE);
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_int_equal(res.action, MODE_TEMPFAIL);
+	assert_int_equal(strncmp(res.reply, "451 4.7.5 ", 10), 0);
+	assert_non_null(has(&res, "spf=temperror"));
+	assert_non_null(has(&res, "dmarc=temperror"));
+	mode_result_clear(&res);
+	/* with accept, delivered with the temperrors */
+	mc.tempfail = 0;
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_int_equal(res.action, MODE_ACCEPT);
+	mode_result_clear(&res);
+}
+
 int
 main(void)
 {
@@ -770,6 +1082,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(from_domains, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(two_phase, setup, teardown),
+		cmocka_unit_test_setup_teardown(mode_spf_dmarc, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(mode_spf_inputs, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(mode_temperrors, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
