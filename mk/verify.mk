@@ -34,7 +34,7 @@ EXTRA_DIST += tests/unit/data/verify/README \
 ## unsigned and bogus zones), messages signed by python3-dkim and
 ## Mail::DKIM; run by tests/run-all.sh (tests/*/run*.sh) and by
 ## "make check-interop".
-VERIFY_SCRIPTS = \
+VERIFY_TEST_FILES = \
 	tests/verify/run.sh \
 	tests/verify/compare.py \
 	tests/verify/sign_dkimpy.py \
@@ -45,7 +45,7 @@ VERIFY_SCRIPTS = \
 	tests/verify/msgs/02-lf-folded.eml \
 	tests/verify/msgs/03-empty-body.eml \
 	tests/verify/msgs/04-utf8-multipart.eml
-EXTRA_DIST += $(VERIFY_SCRIPTS)
+EXTRA_DIST += $(VERIFY_TEST_FILES)
 
 check-interop: check-interop-verify
 check-interop-verify: all
