@@ -50,7 +50,7 @@ struct verify_opts {
 	/* SPF inputs (verify): without --client-ip SPF is not evaluated */
 	const char	*client_ip;	/* --client-ip ADDR */
 	const char	*helo;		/* --helo NAME */
-	const char	*mail_from;	/* --mail-from ADDR ("" or "<>": null) */
+	const char	*mail_from;	/* --mail-from ADDR; "<>": null */
 };
 
 #define VOPT(f)		offsetof(struct verify_opts, f)
