@@ -30,6 +30,7 @@ SIGN_TEST_FILES = \
 SIGN_INTEROP = \
 	tests/interop/README \
 	tests/interop/run-sign.sh \
+	tests/interop/run-sign-daemon.sh \
 	tests/interop/make-corpus.py \
 	tests/interop/verify_dkimpy.py \
 	tests/interop/verify_maildkim.pl \
@@ -95,5 +96,7 @@ check-interop: check-interop-sign
 check-interop-sign: all
 	DKIMGATE=$(abs_top_builddir)/dkimgate \
 	    bash $(abs_top_srcdir)/tests/interop/run-sign.sh
+	DKIMGATE=$(abs_top_builddir)/dkimgate \
+	    bash $(abs_top_srcdir)/tests/interop/run-sign-daemon.sh
 
 .PHONY: check-interop check-interop-sign
