@@ -11,6 +11,11 @@ libdkimgate_a_SOURCES += \
 ## splitter and a reference signer/verifier built from the primitives.
 DKIM_TU = tests/unit/dkim_testutil.c tests/unit/dkim_testutil.h
 
+UNIT_TESTS += tests/unit/test_crypto
+tests_unit_test_crypto_SOURCES = tests/unit/test_crypto.c $(DKIM_TU)
+tests_unit_test_crypto_CFLAGS = $(UT_FLAGS)
+tests_unit_test_crypto_LDADD = $(UT_LIBS)
+
 UNIT_TESTS += tests/unit/test_rfc8463
 tests_unit_test_rfc8463_SOURCES = tests/unit/test_rfc8463.c $(DKIM_TU)
 tests_unit_test_rfc8463_CFLAGS = $(UT_FLAGS)
@@ -20,6 +25,21 @@ UNIT_TESTS += tests/unit/test_dkim_canon
 tests_unit_test_dkim_canon_SOURCES = tests/unit/test_dkim_canon.c $(DKIM_TU)
 tests_unit_test_dkim_canon_CFLAGS = $(UT_FLAGS)
 tests_unit_test_dkim_canon_LDADD = $(UT_LIBS)
+
+UNIT_TESTS += tests/unit/test_dkim_tag
+tests_unit_test_dkim_tag_SOURCES = tests/unit/test_dkim_tag.c $(DKIM_TU)
+tests_unit_test_dkim_tag_CFLAGS = $(UT_FLAGS)
+tests_unit_test_dkim_tag_LDADD = $(UT_LIBS)
+
+UNIT_TESTS += tests/unit/test_dkim_sig
+tests_unit_test_dkim_sig_SOURCES = tests/unit/test_dkim_sig.c $(DKIM_TU)
+tests_unit_test_dkim_sig_CFLAGS = $(UT_FLAGS)
+tests_unit_test_dkim_sig_LDADD = $(UT_LIBS)
+
+UNIT_TESTS += tests/unit/test_dkim_key
+tests_unit_test_dkim_key_SOURCES = tests/unit/test_dkim_key.c $(DKIM_TU)
+tests_unit_test_dkim_key_CFLAGS = $(UT_FLAGS)
+tests_unit_test_dkim_key_LDADD = $(UT_LIBS)
 
 EXTRA_DIST += \
 	tests/vectors/rfc8463/README \
@@ -135,3 +155,13 @@ EXTRA_DIST += \
 	tests/unit/data/canon/whitespace-runs.in \
 	tests/unit/data/canon/whitespace-runs.relaxed.ref \
 	tests/unit/data/canon/whitespace-runs.simple.ref
+
+## keys the crypto tests must refuse (made with the openssl command line)
+EXTRA_DIST += \
+	tests/unit/data/crypto/README \
+	tests/unit/data/crypto/ec-p256.pem \
+	tests/unit/data/crypto/rsa-encrypted.pem \
+	tests/unit/data/crypto/rsa-public.pem \
+	tests/unit/data/crypto/garbage.txt \
+	tests/unit/data/crypto/empty.txt \
+	tests/unit/data/crypto/seed31.b64

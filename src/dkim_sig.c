@@ -70,6 +70,7 @@ static size_t	 line_col(const struct buf *);
 static void	 put_token(struct buf *, size_t *, const char *, size_t);
 static void	 put_breakable(struct buf *, size_t *, const char *, size_t);
 static void	 put_h(struct buf *, size_t *, const struct dkim_sig_spec *);
+static void	 put_i(struct buf *, size_t *, const char *);
 static int	 spec_check(const struct dkim_sig_spec *);
 static int	 field_is(const struct rfc5322_field *,
 		    const struct dkim_name *);
@@ -788,6 +789,50 @@ put_h(struct buf *out, size_t *col, const struct dkim_sig_spec *sp)
 }
 
 /*
+ * put_i - the i= tag in dkim-quoted-printable (RFC 6376 2.11): every
+ * octet but dkim-safe-char as "=XX". Placed like any tag when it fits on
+ * a line; a longer one is folded between encoded units (FWS may go
+ * anywhere in the value, but not inside an "=XX").
+ */
+static void
+put_i(struct buf *out, size_t *col, const char *i)
+{
+	char		 tok[DKIM_AUID_MAX * 3 + 4], unit[4];
+	const char	*s;
+	size_t		 o = 0, n, k;
+
+	tok[o++] = 'i';
+	tok[o++] = '=';
+	for (s = i; *s != '\0' && o + 4 < sizeof(tok); s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x21 && c <= 0x7e && c != ';' && c != '=')
+			tok[o++] = c;
+		else
+			o += snprintf(tok + o, sizeof(tok) - o, "=%02X", c);
+	}
+	tok[o++] = ';';
+	if (1 + o <= SIG_LINE_MAX) {
+		put_token(out, col, tok, o);
+		return;
+	}
+	put_token(out, col, "i=", 2);
+	for (k = 2; k < o; k += n) {
+		n = tok[k] == '=' ? 3 : 1;
+		memcpy(unit, tok + k, n);
+		/* keep the ";" with the last unit */
+		if (k + n == o - 1)
+			unit[n++] = ';';
+		if (*col + n > SIG_LINE_MAX) {
+			buf_add(out, "\r\n\t", 3);
+			*col = 1;
+		}
+		buf_add(out, unit, n);
+		*col += n;
+	}
+}
+
+/*
  * spec_check - what a signer asks for must itself parse: valid d=, s=,
  * i= within d=, From among the names, a body hash of the right size, a
  * separator of the form [WSP] ":" [WSP].
@@ -849,10 +894,9 @@ spec_check(const struct dkim_sig_spec *sp)
 int
 dkim_sig_build(const struct dkim_sig_spec *sp, struct buf *out)
 {
-	char		 tok[DKIM_AUID_MAX * 3 + 16];
+	char		 tok[DKIM_DOMAIN_MAX + 16];
 	char		 b64[4 * ((CRYPTO_MAX_MD + 2) / 3) + 1];
-	size_t		 col, n, o;
-	const char	*s;
+	size_t		 col, n;
 
 	if (spec_check(sp) == -1)
 		return -1;
@@ -866,23 +910,8 @@ dkim_sig_build(const struct dkim_sig_spec *sp, struct buf *out)
 	put_token(out, &col, tok, n);
 	n = snprintf(tok, sizeof(tok), "d=%s;", sp->d);
 	put_token(out, &col, tok, n);
-	if (sp->i != NULL) {
-		/* dkim-quoted-printable: all but dkim-safe-char as =XX */
-		o = 0;
-		tok[o++] = 'i';
-		tok[o++] = '=';
-		for (s = sp->i; *s != '\0'; s++) {
-			unsigned char c = (unsigned char)*s;
-
-			if (c >= 0x21 && c <= 0x7e && c != ';' && c != '=')
-				tok[o++] = c;
-			else
-				o += snprintf(tok + o, sizeof(tok) - o,
-				    "=%02X", c);
-		}
-		tok[o++] = ';';
-		put_token(out, &col, tok, o);
-	}
+	if (sp->i != NULL)
+		put_i(out, &col, sp->i);
 	if (sp->q)
 		put_token(out, &col, "q=dns/txt;", 10);
 	n = snprintf(tok, sizeof(tok), "s=%s;", sp->s);
