@@ -133,7 +133,7 @@ then
 fi
 nsent=$(wc -l < "$work/send.list")
 ncorpus=$((nsent - 3))
-nstored=$(ls "$work/sink" | grep -c '\.env$')
+nstored=$(find "$work/sink" -name '*.env' | wc -l)
 [ "$nstored" = "$nsent" ] || failed "sent $nsent messages, sink has $nstored"
 
 list_py="$work/list.py"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # nsd.sh - shared test helper: an authoritative NSD on loopback serving
 # DNSSEC-signed, unsigned and deliberately bogus test zones.
 #
@@ -144,7 +145,7 @@ nsd_add_zone() {
 
 # nsd_start DIR - write the configuration, start NSD, wait for answers
 nsd_start() {
-	local dir=$1 port conf zone zfile first="" i
+	local dir=$1 port conf zone zfile first=""
 	port=$(cat "$dir/port") || return 1
 	conf="$dir/nsd.conf"
 	{
@@ -175,7 +176,7 @@ nsd_start() {
 	fi
 	"$(_nsd_bin)" -d -c "$conf" >> "$dir/nsd.log" 2>&1 &
 	echo $! > "$dir/nsd.pid"
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if ! kill -0 "$(cat "$dir/nsd.pid")" 2>/dev/null; then
 			echo "nsd_start: nsd exited; log:" >&2
 			tail -n 20 "$dir/nsd.log" >&2
@@ -208,12 +209,12 @@ _nsd_alive() {
 
 # nsd_stop DIR - stop NSD by its PID and wait until it is gone
 nsd_stop() {
-	local dir=$1 pid i
+	local dir=$1 pid
 	[ -r "$dir/nsd.pid" ] || return 0
 	pid=$(cat "$dir/nsd.pid")
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		_nsd_alive "$pid" || break
 		sleep 0.1
 	done
