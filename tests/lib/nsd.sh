@@ -76,8 +76,8 @@ _nsd_port_free() {
 
 # nsd_pick_port - print a random free port in 20000..32767
 nsd_pick_port() {
-	local i port
-	for i in $(seq 1 200); do
+	local port
+	for _ in $(seq 1 200); do
 		port=$((20000 + RANDOM % 12768))
 		if _nsd_port_free "$port"; then
 			echo "$port"
