@@ -22,3 +22,7 @@ tests_unit_test_smtp_proto_LDADD = $(UT_LIBS)
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c
 tests_unit_test_spool_CFLAGS = $(UT_FLAGS)
 tests_unit_test_spool_LDADD = $(UT_LIBS)
+UNIT_TESTS += tests/unit/test_relay
+tests_unit_test_relay_SOURCES = tests/unit/test_relay.c
+tests_unit_test_relay_CFLAGS = $(UT_FLAGS)
+tests_unit_test_relay_LDADD = $(UT_LIBS)

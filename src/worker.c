@@ -331,6 +331,8 @@ worker_main(int id, const struct config *conf, struct keytable *keys,
 
 		a->w = w;
 		a->lc = wl[i].conf;
+		/* accept must never block: other workers share the socket */
+		(void)evutil_make_socket_nonblocking(wl[i].fd);
 		w->lev[i] = evconnlistener_new(base, worker_accept_cb, a,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
 		    wl[i].fd);
