@@ -31,3 +31,15 @@ tests_unit_test_dmarc_SOURCES = tests/unit/test_dmarc.c \
 	tests/unit/mock_dns.c tests/unit/mock_dns.h
 tests_unit_test_dmarc_CFLAGS = $(UT_FLAGS)
 tests_unit_test_dmarc_LDADD = $(UT_LIBS)
+
+## tests/spf/run.sh: SPF and DMARC through NSD on loopback (signed,
+## unsigned, bogus zones) with "dkimgate verify --client-ip ...", and the
+## RFC 7208 suite served by NSD; run by tests/run-all.sh (tests/*/run*.sh)
+## and by "make check-interop".
+EXTRA_DIST += tests/spf/run.sh tests/spf/suite2zone.py
+check-interop: check-interop-spf
+check-interop-spf: all
+	DKIMGATE=$(abs_top_builddir)/dkimgate \
+	    bash $(abs_top_srcdir)/tests/spf/run.sh
+
+.PHONY: check-interop-spf
