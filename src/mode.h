@@ -7,8 +7,10 @@
  *     DNS look-ups so they overlap the body transfer);
  *   - eom(): the final dot has arrived (finish hashes, sign or verify,
  *     produce header fields to prepend, or a reject/tempfail reply).
- * In between, body() streams the body bytes. A mode never touches a
- * socket; it may use the worker's DNS resolver (dns.h) and keys.
+ * In between, body() streams the body bytes: everything after the empty
+ * line that ends the header block (that line itself is in neither). A
+ * mode never touches a socket; it may use the worker's DNS resolver
+ * (dns.h) and keys.
  *
  * Bytes given to a mode have dot-stuffing removed and every line ending
  * in CRLF (a bare LF in the input has become CRLF, exactly as it is

@@ -95,6 +95,7 @@ struct tx {
 	struct buf		 hdr;		/* header block, decoded */
 	int			 hdr_done;
 	int			 hdr_overflow;
+	int			 sep_skip;	/* CRLF of the empty line */
 	off_t			 store_hdr_end;
 	struct rfc5322_hdr	 fields;
 	const struct mode_ops	*ops;
@@ -1067,7 +1068,17 @@ tx_dec_content(void *arg, const char *p, size_t n)
 			t->hdr_overflow = 1;
 		return;
 	}
-	t->ops->body(t->mtx, p, n);
+	/*
+	 * The empty line that ends the header block belongs to neither:
+	 * the body starts after it (RFC 5322 2.1, RFC 6376 3.7).
+	 */
+	while (t->sep_skip > 0 && n > 0) {
+		t->sep_skip--;
+		p++;
+		n--;
+	}
+	if (n > 0)
+		t->ops->body(t->mtx, p, n);
 }
 
 static void
@@ -1078,6 +1089,7 @@ tx_dec_header_end(void *arg)
 	if (s->tx->error)
 		return;
 	s->tx->store_hdr_end = spool_size(s->tx->spool);
+	s->tx->sep_skip = 2;
 	tx_headers_done(s);
 }
 
