@@ -247,7 +247,7 @@ test_every_tag(void **state)
 	assert_memory_equal(s->h[1].p, "to", 2);
 	assert_memory_equal(s->h[2].p, "FROM", 4);
 	/* the names point into the input */
-	assert_true(s->h[0].p > in && s->h[0].p < in + strlen(in));
+	assert_true(s->h[0].p > in && s->h[0].p < s->h[2].p);
 	assert_int_equal(s->blen, 13);
 	assert_string_equal(s->bprefix, "dGVzdHNp");
 	assert_int_equal(s->l, 0);
