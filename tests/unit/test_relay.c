@@ -36,6 +36,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "netaddr.h"
 #include "smtp_server.h"
 #include "worker.h"
 
@@ -57,6 +58,9 @@ struct fake {
 };
 
 static char	 recpath[64];
+
+/* per-test changes to the daemon's configuration, applied in the child */
+static void	(*tweak)(struct config *);
 
 /* --- the fake return port (child) ---------------------------------------- */
 
@@ -237,6 +241,8 @@ start(enum fake_mode mode, long long size_limit, long long threshold,
 		conf->return_timeout = 2;
 		memcpy(&conf->listeners[0].ret, &ret, sizeof(ret));
 		conf->listeners[0].retlen = sizeof(ret);
+		if (tweak != NULL)
+			tweak(conf);
 		if (getenv("TEST_RELAY_VERBOSE") != NULL)
 			log_set_verbose(1);
 		w = worker_new(base, conf, NULL);
@@ -258,6 +264,7 @@ stop(struct env *e)
 {
 	kill(e->pid, SIGKILL);
 	waitpid(e->pid, NULL, 0);
+	tweak = NULL;
 }
 
 /* --- the client (parent) ------------------------------------------------- */
@@ -621,6 +628,104 @@ test_two_transactions(void **state)
 	stop(&e);
 }
 
+static void
+tweak_one_session(struct config *c)
+{
+	c->max_sessions = 1;
+}
+
+static void
+test_session_limit(void **state)
+{
+	struct env	 e;
+	int		 fd1, fd2;
+	char		 r[4096];
+
+	tweak = tweak_one_session;
+	e = start(FAKE_OK, 1 << 20, 1 << 20, 0);
+	fd1 = client_connect(e.port);
+	assert_int_equal(creply(fd1, r, sizeof(r)), 220);
+	fd2 = client_connect(e.port);
+	assert_int_equal(creply(fd2, r, sizeof(r)), 421);
+	assert_non_null(strstr(r, "4.7.0"));
+	close(fd2);
+	assert_int_equal(cmd(fd1, "QUIT\r\n", r, sizeof(r)), 221);
+	close(fd1);
+	usleep(100000);
+	/* the slot is free again */
+	fd2 = client_connect(e.port);
+	assert_int_equal(creply(fd2, r, sizeof(r)), 220);
+	close(fd2);
+	stop(&e);
+}
+
+static void
+tweak_no_loopback(struct config *c)
+{
+	netlist_clear(&c->client_networks);
+	assert_int_equal(netlist_parse(&c->client_networks, "192.0.2.0/24",
+	    NULL, 0), 0);
+}
+
+static void
+test_client_not_allowed(void **state)
+{
+	struct env	 e;
+	int		 fd;
+	char		 r[4096], *rec;
+
+	tweak = tweak_no_loopback;
+	e = start(FAKE_OK, 1 << 20, 1 << 20, 0);
+	fd = client_connect(e.port);
+	assert_int_equal(creply(fd, r, sizeof(r)), 554);
+	assert_non_null(strstr(r, "5.7.1"));
+	close(fd);
+	usleep(100000);
+	/* nothing was even connected downstream */
+	rec = record();
+	assert_null(strstr(rec, "CMD"));
+	free(rec);
+	stop(&e);
+}
+
+static void
+tweak_short_timeouts(struct config *c)
+{
+	c->command_timeout = 1;
+	c->data_timeout = 1;
+}
+
+static void
+test_idle_and_slow_clients_time_out(void **state)
+{
+	struct env	 e;
+	int		 fd;
+	char		 r[4096];
+
+	tweak = tweak_short_timeouts;
+	e = start(FAKE_OK, 1 << 20, 1 << 20, 0);
+	fd = client_connect(e.port);
+	assert_int_equal(creply(fd, r, sizeof(r)), 220);
+	/* a partial line is not activity */
+	csend(fd, "EH", 2);
+	sleep(1);
+	csend(fd, "L", 1);
+	assert_int_equal(creply(fd, r, sizeof(r)), 421);
+	assert_non_null(strstr(r, "4.4.2"));
+	close(fd);
+	/* idle inside DATA */
+	fd = client_connect(e.port);
+	assert_int_equal(creply(fd, r, sizeof(r)), 220);
+	assert_int_equal(cmd(fd, "EHLO c\r\n", r, sizeof(r)), 250);
+	assert_int_equal(cmd(fd, "MAIL FROM:<a@b>\r\n", r, sizeof(r)), 250);
+	assert_int_equal(cmd(fd, "RCPT TO:<c@d>\r\n", r, sizeof(r)), 250);
+	assert_int_equal(cmd(fd, "DATA\r\n", r, sizeof(r)), 354);
+	csend(fd, "Subject: x\r\n", 12);
+	assert_int_equal(creply(fd, r, sizeof(r)), 421);
+	close(fd);
+	stop(&e);
+}
+
 int
 main(void)
 {
@@ -635,6 +740,9 @@ main(void)
 		cmocka_unit_test(test_spooled_message_identical),
 		cmocka_unit_test(test_no_xforward_when_return_lacks_it),
 		cmocka_unit_test(test_two_transactions),
+		cmocka_unit_test(test_session_limit),
+		cmocka_unit_test(test_client_not_allowed),
+		cmocka_unit_test(test_idle_and_slow_clients_time_out),
 	};
 	int	 rc;
 
