@@ -62,6 +62,7 @@ static void	 body_content(struct dkim_bodyhash *, const char *, size_t,
 		    int);
 static void	 body_crlf(struct dkim_bodyhash *);
 static void	 body_simple(struct dkim_bodyhash *, const char *, size_t);
+static size_t	 skip_content(const unsigned char *, size_t, size_t);
 static void	 body_relaxed(struct dkim_bodyhash *, const char *, size_t);
 static int	 canon_word(const char *, size_t, const char *);
 static int	 header_relaxed(const char *, size_t, struct buf *);
@@ -413,6 +414,30 @@ body_simple(struct dkim_bodyhash *bh, const char *p, size_t n)
 }
 
 /*
+ * skip_content - index of the first octet at or after i that is not
+ * plain content for the relaxed scanner (SP, HTAB or CR), or n. Eight
+ * octets at a time while none of them is below 0x21 (the classic "has a
+ * byte less than" test), then one at a time by table.
+ */
+static size_t
+skip_content(const unsigned char *u, size_t i, size_t n)
+{
+	const uint64_t	 ones = 0x0101010101010101ULL;
+	const uint64_t	 highs = 0x8080808080808080ULL;
+	uint64_t	 w;
+
+	while (n - i >= 8) {
+		memcpy(&w, u + i, 8);
+		if (((w - ones * 0x21) & ~w & highs) != 0)
+			break;
+		i += 8;
+	}
+	while (i < n && relaxed_class[u[i]] == 0)
+		i++;
+	return i;
+}
+
+/*
  * body_relaxed - RFC 6376 3.4.4 on one chunk, with a table lookup per
  * octet and content runs passed on whole.
  */
@@ -445,9 +470,25 @@ body_relaxed(struct dkim_bodyhash *bh, const char *p, size_t n)
 			body_content(bh, p + start, i - start, 1);
 			break;
 		default:
+			/*
+			 * A content run. A single SP between content octets,
+			 * and a CRLF between content and the next line's
+			 * first content octet, are their own canonical form,
+			 * so they stay in the run.
+			 */
 			start = i++;
-			while (i < n && relaxed_class[u[i]] == 0)
-				i++;
+			for (;;) {
+				i = skip_content(u, i, n);
+				if (n - i >= 2 && u[i] == ' ' &&
+				    relaxed_class[u[i + 1]] == 0)
+					i += 2;
+				else if (n - i >= 3 && u[i] == '\r' &&
+				    u[i + 1] == '\n' &&
+				    relaxed_class[u[i + 2]] == 0)
+					i += 3;
+				else
+					break;
+			}
 			body_content(bh, p + start, i - start, 1);
 			break;
 		}
