@@ -16,12 +16,6 @@ static void	 pass_body(void *, const char *, size_t);
 static void	 pass_eom(void *, struct mode_result *, mode_done_fn, void *);
 static void	 pass_tx_free(void *);
 
-/*
- * Until the verify mode is linked in, a verify listener behaves as pass
- * (weak reference: resolved when mode_verify.o is part of the program).
- */
-extern const struct mode_ops mode_verify_ops __attribute__((weak));
-
 /* pass has no per-message state; any non-NULL pointer will do */
 static int	 pass_token;
 
@@ -44,9 +38,7 @@ mode_ops_get(enum listen_mode m)
 	case MODE_SIGN:
 		return &mode_sign_ops;
 	case MODE_VERIFY:
-		if (&mode_verify_ops != NULL)
-			return &mode_verify_ops;
-		return &mode_pass_ops;
+		return &mode_verify_ops;
 	case MODE_PASS:
 	default:
 		return &mode_pass_ops;
