@@ -191,6 +191,7 @@ static void	tx_mode_done(void *);
 static void	tx_forward(struct session *);
 static void	tx_finish(struct session *, const char *);
 static void	tx_log(struct session *, struct tx *, const char *);
+static void	tx_end(struct session *, struct tx *, const char *);
 
 static const struct smtp_client_cb client_cb = {
 	client_reply_cb,
@@ -650,6 +651,11 @@ session_command(struct session *s, const char *line, size_t n)
 				reply_local(s, c.cmd, "221 2.0.0 Bye");
 			else
 				reply_local(s, c.cmd, "250 2.0.0 Ok");
+			if (c.cmd == SMTP_CMD_RSET) {
+				tx_free(s->tx);
+				s->tx = NULL;
+				memset(&s->xf, 0, sizeof(s->xf));
+			}
 			return;
 		}
 		relay_command(s, c.cmd, smtp_cmd_name(c.cmd),
@@ -842,6 +848,7 @@ client_reply_cb(void *arg, const struct smtp_reply *r)
 			if (r->code / 100 == 2) {
 				tx_free(s->tx);
 				s->tx = NULL;
+				memset(&s->xf, 0, sizeof(s->xf));
 			}
 			buf_add(&p->reply, buf_data(&r->text),
 			    buf_len(&r->text));
@@ -890,8 +897,7 @@ client_reply_cb(void *arg, const struct smtp_reply *r)
 			log_escape(rep, sizeof(rep), buf_data(&r->text), n);
 			tx_finish(s, r->code / 100 == 2 ? "delivered" :
 			    r->code / 100 == 4 ? "deferred" : "rejected");
-			tx_log(s, s->lasttx, rep);
-			tx_free(s->lasttx);
+			tx_end(s, s->lasttx, rep);
 			s->lasttx = NULL;
 		}
 		session_enter_state(s, S_CMD);
@@ -943,8 +949,7 @@ session_client_lost(struct session *s, const char *why)
 			buf_printf(&p->reply, "451 4.4.2 %s Error: return port "
 			    "%s\r\n", s->conf->myhostname, why);
 			tx_finish(s, "deferred");
-			tx_log(s, s->lasttx, "return port failed");
-			tx_free(s->lasttx);
+			tx_end(s, s->lasttx, "return port failed");
 			s->lasttx = NULL;
 			session_enter_state(s, S_CMD);
 			break;
@@ -1160,8 +1165,7 @@ tx_eom(struct session *s)
 		s->cl = NULL;
 		reply_local(s, SMTP_CMD_DATA, "%s", t->errreply);
 		s->tx = NULL;
-		tx_log(s, t, t->errreply);
-		tx_free(t);
+		tx_end(s, t, t->errreply);
 		session_enter_state(s, S_CMD);
 		return;		/* session_progress() runs in our caller */
 	}
@@ -1192,8 +1196,7 @@ tx_mode_done(void *arg)
 		    t->res.action == MODE_REJECT ? "rejected" : "deferred");
 		reply_local(s, SMTP_CMD_DATA, "%s", t->res.reply);
 		s->tx = NULL;
-		tx_log(s, t, t->res.reply);
-		tx_free(t);
+		tx_end(s, t, t->res.reply);
 		session_enter_state(s, S_CMD);
 		session_progress(s);
 		return;
@@ -1217,8 +1220,7 @@ tx_forward(struct session *s)
 		reply_local(s, SMTP_CMD_DATA, "451 4.4.2 %s Error: return "
 		    "port connection lost", s->conf->myhostname);
 		s->tx = NULL;
-		tx_log(s, t, "return port lost");
-		tx_free(t);
+		tx_end(s, t, "return port lost");
 		session_enter_state(s, S_CMD);
 		session_progress(s);
 		return;
@@ -1267,8 +1269,7 @@ tx_forward(struct session *s)
 		reply_local(s, SMTP_CMD_DATA, "451 4.3.0 %s Error: cannot "
 		    "read the stored message", s->conf->myhostname);
 		s->tx = NULL;
-		tx_log(s, t, "spool read error");
-		tx_free(t);
+		tx_end(s, t, "spool read error");
 		session_enter_state(s, S_CMD);
 		session_progress(s);
 		return;
@@ -1290,6 +1291,19 @@ tx_finish(struct session *s, const char *outcome)
 	if (s->lasttx != NULL && s->lasttx->outcome[0] == '\0')
 		snprintf(s->lasttx->outcome, sizeof(s->lasttx->outcome), "%s",
 		    outcome);
+}
+
+/*
+ * tx_end - a transaction is over (the client got its final reply): log
+ * it, free it, and forget the XFORWARD attributes, which hold for one
+ * transaction only (Postfix XFORWARD_README).
+ */
+static void
+tx_end(struct session *s, struct tx *t, const char *reply)
+{
+	tx_log(s, t, reply);
+	tx_free(t);
+	memset(&s->xf, 0, sizeof(s->xf));
 }
 
 /*
