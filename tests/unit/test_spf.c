@@ -99,7 +99,8 @@ macro_escapes(void **state)
 	s = "%{L}|%{l}";
 	assert_int_equal(spf_macro_expand(s, strlen(s), SPF_MACRO_EXPLAIN,
 	    &v, out, sizeof(out), &len), 0);
-	assert_string_equal(out, "~jack%26jill%3Dup-a_b3.c|~jack&jill=up-a_b3.c");
+	assert_string_equal(out,
+	    "~jack%26jill%3Dup-a_b3.c|~jack&jill=up-a_b3.c");
 	s = "a%%b%_c%-d";
 	assert_int_equal(spf_macro_expand(s, strlen(s), SPF_MACRO_DOMAIN,
 	    &v, out, sizeof(out), &len), 0);
@@ -171,7 +172,8 @@ domain_spec(void **state)
 	static const char *const bad[] = {
 		"", "foo-bar", "museum", "museum.", "abc.123",
 		"111.222.33.44", "example.-com", "example.com:8080",
-		"example.com/24", "%{d}.", "foo.example.com\x01", "exa mple.com",
+		"example.com/24", "%{d}.", "foo.example.com\x01",
+		"exa mple.com",
 		"example.com-", "%{c}.example.com"
 	};
 	size_t	 i;
@@ -255,7 +257,7 @@ record_parse_errors(void **state)
 		"v=spf1 exp=", "v=spf1 exp=a.com exp=b.com",
 		"v=spf1 redirect=a.com redirect=b.com", "v=spf1 1up=foo",
 		"v=spf1 =all", "v=spf1 foo=%abc", "v=spf1 moo.cow/x=y",
-		"v=spf1 a:ctrl.example.com\rptr", "v=spf1 \x80" "a",
+		"v=spf1 a:ctrl.example.com\rptr", "v=spf1 \x80\x61",
 		"v=spf1 a:%{r}.example.com", "v=spf1 exp=%{t}.example.com",
 		"v=spf1 +-all", "v=spf1 mx:example.com:8080", "v=spf1 unknown",
 		"v=spf10", "spf1 -all",
@@ -661,8 +663,9 @@ async_ptr_and_p(void **state)
 
 	mock_dns_txt("example.com", DNS_SEC_INSECURE,
 	    "v=spf1 exists:%{p}.ok.example.net ptr:example.org -all");
-	e = mock_dns_add("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d."
-	    "0.1.0.0.2.ip6.arpa", DNS_T_PTR, DNS_OK, DNS_SEC_INSECURE, 0);
+	e = mock_dns_add("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "8.b.d.0.1.0.0.2.ip6.arpa", DNS_T_PTR, DNS_OK, DNS_SEC_INSECURE,
+	    0);
 	mock_dns_add_name(e, 0, "host.example.org");
 	e = mock_dns_add("host.example.org", DNS_T_AAAA, DNS_OK,
 	    DNS_SEC_INSECURE, 0);
