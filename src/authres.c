@@ -60,6 +60,9 @@ authres_new(const char *authserv_id)
 	return ar;
 }
 
+/*
+ * authres_free - free the builder and every result (NULL is fine).
+ */
 void
 authres_free(struct authres *ar)
 {
@@ -73,6 +76,9 @@ authres_free(struct authres *ar)
 	free(ar);
 }
 
+/*
+ * authres_count - how many results were added.
+ */
 size_t
 authres_count(const struct authres *ar)
 {
@@ -477,6 +483,10 @@ authres_id_eq(const char *a, size_t alen, const char *b)
 	return alen == blen && alen > 0 && strncasecmp(a, b, alen) == 0;
 }
 
+/*
+ * authres_claims - does an A-R field value claim this authserv-id? (strict
+ * parse, then the lenient first word).
+ */
 int
 authres_claims(const char *v, size_t n, const char *authserv_id)
 {
@@ -498,6 +508,10 @@ authres_claims(const char *v, size_t n, const char *authserv_id)
 	return authres_id_eq(v + start, o - start, authserv_id);
 }
 
+/*
+ * authres_forged - indices of the A-R fields that claim our authserv-id
+ * (RFC 8601 section 5).
+ */
 size_t
 authres_forged(const struct rfc5322_hdr *hdr, const char *authserv_id,
     size_t **drop, size_t *ndrop)

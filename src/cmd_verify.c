@@ -258,6 +258,10 @@ verify_header_end(const char *p, size_t len, size_t *bodyoff)
 	return len;
 }
 
+/*
+ * verify_done - the mode's completion callback: set the flag the loop
+ * waits on.
+ */
 static void
 verify_done(void *arg)
 {

@@ -161,6 +161,10 @@ dkim_result_name(enum dkim_result r)
 	return "permerror";
 }
 
+/*
+ * dkim_verify_new - a verifier for one message with conf (defaults filled
+ * in).
+ */
 struct dkim_verify *
 dkim_verify_new(struct dns *dns, const struct dkim_verify_conf *conf)
 {
@@ -179,6 +183,10 @@ dkim_verify_new(struct dns *dns, const struct dkim_verify_conf *conf)
 	return v;
 }
 
+/*
+ * dkim_verify_free - cancel pending look-ups and free everything (NULL is
+ * fine).
+ */
 void
 dkim_verify_free(struct dkim_verify *v)
 {
@@ -203,6 +211,9 @@ dkim_verify_free(struct dkim_verify *v)
 	free(v);
 }
 
+/*
+ * dkim_verify_now - the verification time, for t= and x=.
+ */
 static long long
 dkim_verify_now(const struct dkim_verify *v)
 {
@@ -526,6 +537,10 @@ dkim_verify_rec_new(const char *name, const char *txt, size_t len)
 	return rec;
 }
 
+/*
+ * dkim_verify_rec_release - drop one reference to a key record, freeing it
+ * with the last.
+ */
 static void
 dkim_verify_rec_release(struct dkim_vkeyrec *rec)
 {
@@ -537,6 +552,10 @@ dkim_verify_rec_release(struct dkim_vkeyrec *rec)
 	free(rec);
 }
 
+/*
+ * dkim_verify_cache_new - an empty key-record cache of at most max
+ * entries.
+ */
 struct dkim_verify_cache *
 dkim_verify_cache_new(size_t max)
 {
@@ -548,6 +567,10 @@ dkim_verify_cache_new(size_t max)
 	return c;
 }
 
+/*
+ * dkim_verify_cache_free - drop the cache's references (records still in
+ * use live on).
+ */
 void
 dkim_verify_cache_free(struct dkim_verify_cache *c)
 {
@@ -561,6 +584,9 @@ dkim_verify_cache_free(struct dkim_verify_cache *c)
 	free(c);
 }
 
+/*
+ * dkim_verify_cache_stats - parses done and parses saved.
+ */
 void
 dkim_verify_cache_stats(const struct dkim_verify_cache *c,
     unsigned long *parsed, unsigned long *hits)
@@ -770,12 +796,19 @@ dkim_verify_check(struct dkim_verify *v, struct dkim_vsig *vs)
 		    "internal error while verifying");
 }
 
+/*
+ * dkim_verify_count - results to report: one per signature, or one for a
+ * missing header block.
+ */
 size_t
 dkim_verify_count(const struct dkim_verify *v)
 {
 	return v->hdr_missing ? 1 : v->nsigs;
 }
 
+/*
+ * dkim_verify_pending - key look-ups still running.
+ */
 size_t
 dkim_verify_pending(const struct dkim_verify *v)
 {
@@ -843,6 +876,9 @@ dkim_verify_authres(const struct dkim_verify *v, struct authres *ar)
 	return 0;
 }
 
+/*
+ * dkim_verify_summary - "dkim=r1,r2" for the per-message log line.
+ */
 void
 dkim_verify_summary(const struct dkim_verify *v, char *buf, size_t bufsz)
 {

@@ -126,6 +126,10 @@ verify_tx_new(struct worker *w, const struct mode_env *env)
 	return tx;
 }
 
+/*
+ * verify_headers - the header block is complete: start the DKIM stage (key
+ * look-ups overlap the body).
+ */
 static void
 verify_headers(void *arg, const char *block, size_t len,
     const struct rfc5322_hdr *hdr)
@@ -141,6 +145,9 @@ verify_headers(void *arg, const char *block, size_t len,
 	verify_dmarc_start(tx, hdr);
 }
 
+/*
+ * verify_body - body bytes feed the body hashes.
+ */
 static void
 verify_body(void *arg, const char *p, size_t len)
 {
@@ -149,6 +156,10 @@ verify_body(void *arg, const char *p, size_t len)
 	dkim_verify_body(tx->dkim, p, len);
 }
 
+/*
+ * verify_eom - the final dot: finish the DKIM stage; done runs when every
+ * stage is.
+ */
 static void
 verify_eom(void *arg, struct mode_result *res, mode_done_fn done,
     void *done_arg)
@@ -250,6 +261,10 @@ verify_write(struct verify_tx *tx)
 	verify_finish_spf_dmarc(tx);
 }
 
+/*
+ * verify_tx_free - free the message state, cancelling every pending
+ * look-up.
+ */
 static void
 verify_tx_free(void *arg)
 {

@@ -119,6 +119,10 @@ mock_name_eq(const char *a, const char *b)
 	return eq;
 }
 
+/*
+ * mock_dns_reset - forget the table, the query log, expectations and
+ * settings.
+ */
 void
 mock_dns_reset(void)
 {
@@ -156,6 +160,9 @@ mock_dns_reset(void)
 	mock_lookup_fail = NULL;
 }
 
+/*
+ * mock_dns_add - a table entry for name/type (the latest one wins).
+ */
 struct mock_dns_entry *
 mock_dns_add(const char *name, int qtype, enum dns_status st,
     enum dns_sec sec, long delay_ms)
@@ -174,6 +181,9 @@ mock_dns_add(const char *name, int qtype, enum dns_status st,
 	return e;
 }
 
+/*
+ * mock_dns_add_rr - one raw RDATA for an entry.
+ */
 void
 mock_dns_add_rr(struct mock_dns_entry *e, const void *p, size_t len)
 {
@@ -184,6 +194,9 @@ mock_dns_add_rr(struct mock_dns_entry *e, const void *p, size_t len)
 	e->nrr++;
 }
 
+/*
+ * mock_dns_add_txt_parts - TXT RDATA made of the given strings.
+ */
 void
 mock_dns_add_txt_parts(struct mock_dns_entry *e, const char **parts,
     size_t n)
@@ -206,6 +219,9 @@ mock_dns_add_txt_parts(struct mock_dns_entry *e, const char **parts,
 	free(rd);
 }
 
+/*
+ * mock_dns_add_txt - TXT RDATA from text, cut into 255-byte strings.
+ */
 void
 mock_dns_add_txt(struct mock_dns_entry *e, const char *text)
 {
@@ -224,6 +240,9 @@ mock_dns_add_txt(struct mock_dns_entry *e, const char *text)
 	free(rd);
 }
 
+/*
+ * mock_dns_add_addr - A or AAAA RDATA from an address in text.
+ */
 void
 mock_dns_add_addr(struct mock_dns_entry *e, const char *text)
 {
@@ -237,6 +256,10 @@ mock_dns_add_addr(struct mock_dns_entry *e, const char *text)
 		fail_msg("mock_dns: bad address %s", text);
 }
 
+/*
+ * mock_dns_add_name - an MX or PTR RR, given as the parser leaves it (pref
+ * and name).
+ */
 void
 mock_dns_add_name(struct mock_dns_entry *e, unsigned pref, const char *name)
 {
@@ -250,6 +273,9 @@ mock_dns_add_name(struct mock_dns_entry *e, unsigned pref, const char *name)
 	e->rr[e->nrr - 1].name = mock_norm(name);
 }
 
+/*
+ * mock_dns_set_why - the why_bogus text of an entry.
+ */
 void
 mock_dns_set_why(struct mock_dns_entry *e, const char *why)
 {
@@ -257,6 +283,9 @@ mock_dns_set_why(struct mock_dns_entry *e, const char *why)
 	e->why = xstrdup(why);
 }
 
+/*
+ * mock_dns_txt - shorthand: an immediate OK answer with one TXT RR.
+ */
 struct mock_dns_entry *
 mock_dns_txt(const char *name, enum dns_sec sec, const char *text)
 {
@@ -267,6 +296,9 @@ mock_dns_txt(const char *name, enum dns_sec sec, const char *text)
 	return e;
 }
 
+/*
+ * mock_dns_status - shorthand: an immediate answer without RRs.
+ */
 struct mock_dns_entry *
 mock_dns_status(const char *name, int qtype, enum dns_status st,
     enum dns_sec sec)
@@ -274,6 +306,9 @@ mock_dns_status(const char *name, int qtype, enum dns_status st,
 	return mock_dns_add(name, qtype, st, sec, 0);
 }
 
+/*
+ * mock_dns_set_default - the answer for names not in the table.
+ */
 void
 mock_dns_set_default(enum dns_status st, enum dns_sec sec)
 {
@@ -281,12 +316,18 @@ mock_dns_set_default(enum dns_status st, enum dns_sec sec)
 	mock_default_sec = sec;
 }
 
+/*
+ * mock_dns_set_timeout_ms - override the look-up timeout.
+ */
 void
 mock_dns_set_timeout_ms(long ms)
 {
 	mock_timeout_ms = ms;
 }
 
+/*
+ * mock_dns_fail_new - the next dns_new() fails with this message.
+ */
 void
 mock_dns_fail_new(const char *err)
 {
@@ -294,6 +335,9 @@ mock_dns_fail_new(const char *err)
 	mock_new_error = xstrdup(err);
 }
 
+/*
+ * mock_dns_fail_lookup - dns_lookup() returns NULL for this name.
+ */
 void
 mock_dns_fail_lookup(const char *name)
 {
@@ -301,12 +345,18 @@ mock_dns_fail_lookup(const char *name)
 	mock_lookup_fail = mock_norm(name);
 }
 
+/*
+ * mock_dns_nqueries - queries made since the last reset.
+ */
 size_t
 mock_dns_nqueries(void)
 {
 	return mock_nlog;
 }
 
+/*
+ * mock_dns_query - the record of query i.
+ */
 const struct mock_dns_query_rec *
 mock_dns_query(size_t i)
 {
@@ -315,6 +365,9 @@ mock_dns_query(size_t i)
 	return &mock_log[i];
 }
 
+/*
+ * mock_dns_count - how often name/type was asked.
+ */
 size_t
 mock_dns_count(const char *name, int qtype)
 {
@@ -327,18 +380,27 @@ mock_dns_count(const char *name, int qtype)
 	return n;
 }
 
+/*
+ * mock_dns_pending - queries neither answered nor cancelled.
+ */
 size_t
 mock_dns_pending(void)
 {
 	return mock_npending;
 }
 
+/*
+ * mock_dns_contexts - dns_new() calls not yet matched by dns_free().
+ */
 size_t
 mock_dns_contexts(void)
 {
 	return mock_ncontexts;
 }
 
+/*
+ * mock_dns_expect - name/type must be asked before mock_dns_check().
+ */
 void
 mock_dns_expect(const char *name, int qtype)
 {
@@ -349,12 +411,18 @@ mock_dns_expect(const char *name, int qtype)
 	mock_nexpect++;
 }
 
+/*
+ * mock_dns_strict - with on, a query not expected fails the test.
+ */
 void
 mock_dns_strict(int on)
 {
 	mock_strict_on = on;
 }
 
+/*
+ * mock_dns_check - fail the test if an expected query was not made.
+ */
 void
 mock_dns_check(void)
 {
@@ -388,6 +456,10 @@ mock_find(const char *name, int qtype)
 
 /* replacements for src/dns.c */
 
+/*
+ * dns_new - mock: a context on base (or the error set by
+ * mock_dns_fail_new).
+ */
 struct dns *
 dns_new(struct event_base *base, const struct dns_conf *conf, char *err,
     size_t errlen)
@@ -408,6 +480,9 @@ dns_new(struct event_base *base, const struct dns_conf *conf, char *err,
 	return dns;
 }
 
+/*
+ * dns_free - mock: cancel every pending query, free the context.
+ */
 void
 dns_free(struct dns *dns)
 {
@@ -421,6 +496,10 @@ dns_free(struct dns *dns)
 	mock_ncontexts--;
 }
 
+/*
+ * dns_lookup - mock: record the query and arm its answer (or timeout) on
+ * the loop.
+ */
 struct dns_query *
 dns_lookup(struct dns *dns, const char *name, int qtype, dns_cb cb,
     void *arg)
@@ -544,6 +623,9 @@ mock_query_cb(evutil_socket_t fd, short what, void *arg)
 	mock_query_free(q);
 }
 
+/*
+ * dns_cancel - mock: forget a query; its callback will not run.
+ */
 void
 dns_cancel(struct dns_query *q)
 {
