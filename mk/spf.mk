@@ -43,3 +43,9 @@ check-interop-spf: all
 	    bash $(abs_top_srcdir)/tests/spf/run.sh
 
 .PHONY: check-interop-spf
+
+## End-to-end case (make check-e2e): before-queue DMARC reject, SPF and
+## DMARC results and the quarantine header through Postfix and NSD.
+EXTRA_DIST += tests/e2e/spfdmarc_before_queue/pre \
+	tests/e2e/spfdmarc_before_queue/test \
+	tests/e2e/spfdmarc_before_queue/post
