@@ -44,8 +44,12 @@ check-interop-spf: all
 
 .PHONY: check-interop-spf
 
-## End-to-end case (make check-e2e): before-queue DMARC reject, SPF and
-## DMARC results and the quarantine header through Postfix and NSD.
+## End-to-end cases (make check-e2e) through Postfix and NSD: before the
+## queue, DMARC reject with 550 5.7.1; after the queue, XFORWARD facts for
+## SPF and never a bounce; A-R results and the quarantine header.
 EXTRA_DIST += tests/e2e/spfdmarc_before_queue/pre \
 	tests/e2e/spfdmarc_before_queue/test \
-	tests/e2e/spfdmarc_before_queue/post
+	tests/e2e/spfdmarc_before_queue/post \
+	tests/e2e/spfdmarc_after_queue/pre \
+	tests/e2e/spfdmarc_after_queue/test \
+	tests/e2e/spfdmarc_after_queue/post
