@@ -155,3 +155,8 @@ VERIFY_VECTORS = \
 	tests/vectors/dkim/mail-dkim/corpus/no_body_2.txt \
 	tests/vectors/dkim/mail-dkim/corpus/no_body_3.txt
 EXTRA_DIST += $(VERIFY_VECTORS)
+
+## end-to-end: DKIM verification through Postfix (make check-e2e)
+EXTRA_DIST += tests/e2e/verify_after_queue/pre \
+	tests/e2e/verify_after_queue/test \
+	tests/e2e/verify_after_queue/post
