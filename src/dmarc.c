@@ -71,6 +71,10 @@ enum dmarc_pstate {
 	PS_PERMERROR
 };
 
+static const char *const dmarc_pstate_names[] = {
+	"unknown", "known", "none", "temperror", "permerror"
+};
+
 /* alignment states of one identifier */
 enum dmarc_astate {
 	AS_UNDECIDED = 0,
@@ -78,6 +82,10 @@ enum dmarc_astate {
 	AS_NOT,
 	AS_WALK,		/* waiting for its Tree Walk */
 	AS_ERROR
+};
+
+static const char *const dmarc_astate_names[] = {
+	"undecided", "aligned", "not-aligned", "walking", "error"
 };
 
 struct dmarc_id {
@@ -1167,6 +1175,20 @@ dmarc_finish(struct dmarc_req *r, enum dmarc_res res, const char *fmt, ...)
 	if (r->sec == DNS_SEC_SECURE && (res == DMARC_RES_PERMERROR &&
 	    r->ncache == 0))
 		r->res.sec = DNS_SEC_INSECURE;
+	if (log_get_verbose() > 0) {
+		int	 i;
+
+		log_debug("dmarc: %s from=%s discovery=%s policy=%s/%s "
+		    "queries=%d walks=%d", dmarc_result_name(res),
+		    r->res.from_domain, dmarc_pstate_names[r->pstate],
+		    r->res.policy_domain, dmarc_policy_name(r->res.policy),
+		    r->ncache, r->nwalks);
+		for (i = 0; i < r->nids; i++)
+			log_debug("dmarc: identifier %s (%s%s) %s",
+			    r->ids[i].domain, r->ids[i].is_spf ? "spf" : "dkim",
+			    r->ids[i].tempfail ? ", temperror" : "",
+			    dmarc_astate_names[r->ids[i].state]);
+	}
 	if (evtimer_add(r->timer, &tv) == -1)
 		fatalx("dmarc: cannot arm a timer");
 }

@@ -72,6 +72,11 @@ enum spf_wait {
 	SW_EXP			/* exp= TXT */
 };
 
+static const char *const spf_wait_names[] = {
+	"none", "txt", "a", "mx", "mx-addr", "exists", "ptr", "ptr-addr",
+	"exp"
+};
+
 struct spf_req;
 
 struct spf_sub {
@@ -1290,6 +1295,11 @@ spf_finish(struct spf_req *r, enum spf_res res, const char *fmt, ...)
 	r->res.sec = r->sec;
 	if (res == SPF_RES_TEMPERROR && r->sec == DNS_SEC_SECURE)
 		r->res.sec = DNS_SEC_INSECURE;
+	if (log_get_verbose() > 0)
+		log_debug("spf: %s for %s (%s) lookups=%d voids=%d "
+		    "depth=%d waiting-for=%s", spf_result_name(res),
+		    r->res.domain, r->res.reason, r->res.lookups,
+		    r->res.voids, r->depth, spf_wait_names[r->wait]);
 	if (res != SPF_RES_FAIL)
 		r->res.explanation[0] = '\0';
 	if (evtimer_add(r->timer, &tv) == -1)
@@ -1494,8 +1504,9 @@ spf_run(struct spf_req *r)
 			spf_exp_text(r, f);
 			break;
 		default:
-			log_warnx("spf: stuck in state %s",
-			    spf_fstate_names[f->state]);
+			log_warnx("spf: stuck in state %s, waiting for %s",
+			    spf_fstate_names[f->state],
+			    spf_wait_names[r->wait]);
 			spf_finish(r, SPF_RES_TEMPERROR, "internal error");
 			break;
 		}

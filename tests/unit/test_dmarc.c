@@ -24,6 +24,7 @@
 #include "config.h"
 #include "dmarc.h"
 #include "dns.h"
+#include "log.h"
 #include "mock_dns.h"
 #include "mode.h"
 #include "rfc5322.h"
@@ -634,9 +635,11 @@ dns_errors(void **state)
 	rec("example.com", "v=DMARC1; p=reject");
 	mock_dns_status("_dmarc.a.example.com", DNS_T_TXT, DNS_TEMPFAIL,
 	    DNS_SEC_INSECURE);
+	log_set_verbose(1);	/* the debug trace, too */
 	run(c, "example.com", "example.com", sub);
 	assert_int_equal(c->res.result, DMARC_RES_PASS);
 	run(c, "example.com", NULL, sub);
+	log_set_verbose(0);
 	assert_int_equal(c->res.result, DMARC_RES_TEMPERROR);
 
 	/* bis 5.3.6: an aligned signature that could not be checked makes
@@ -832,6 +835,18 @@ has(const struct mode_result *res, const char *needle)
 	return strstr(u, needle);
 }
 
+/* the log lines of a mode run (log_set_hook) */
+static char	 logged[4096];
+
+static void
+log_hook(int prio, const char *line)
+{
+	size_t	 l = strlen(logged);
+
+	(void)prio;
+	snprintf(logged + l, sizeof(logged) - l, "%s\n", line);
+}
+
 static void
 mode_done(void *arg)
 {
@@ -937,7 +952,16 @@ mode_spf_dmarc(void **state)
 	mc.client = "198.51.100.7";
 	mc.quarantine = "X-Spam-Flag: YES";
 	mode_result_init(&res);
+	logged[0] = '\0';
+	log_set_hook(log_hook);
 	mode_case_run(&mc, &res);
+	log_set_hook(NULL);
+	/* the reasons are logged, per session */
+	assert_non_null(strstr(logged, "m1 spf=fail identity=mailfrom "
+	    "domain=example.com reason=\"matched -all\"\n"));
+	assert_non_null(strstr(logged, "m1 dmarc=fail from=example.com "
+	    "policy=reject disposition=reject reason=\"no authenticated "
+	    "identifier\"\n"));
 	assert_int_equal(res.action, MODE_ACCEPT);
 	assert_non_null(has(&res, "spf=fail "
 	    "(matched -all; insecure)"));

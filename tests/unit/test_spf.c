@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "dns.h"
+#include "log.h"
 #include "mock_dns.h"
 #include "spf.h"
 
@@ -623,7 +624,9 @@ async_limits(void **state)
 	    "v=spf1 include:i10.example.com");
 	mock_dns_txt("i10.example.com", DNS_SEC_INSECURE,
 	    "v=spf1 a:x.example.com");
+	log_set_verbose(1);	/* the debug trace, too */
 	run(c, "192.0.2.3", "h.example", "a@example.com", 0);
+	log_set_verbose(0);
 	assert_int_equal(c->res.result, SPF_RES_PERMERROR);
 	assert_int_equal(c->res.lookups, 10);
 	assert_non_null(strstr(c->res.reason, "more than 10"));
