@@ -158,7 +158,8 @@ int	dkim_sig_add_b(struct buf *out, const unsigned char *sig,
  * sigidx is the index in hdr of the signature field being verified,
  * which is never selected for step 1 (RFC 6376 3.5 h=), or SIZE_MAX when
  * it is not in hdr (signing). Returns 0, or -1 if sig has no valid
- * tag-list with a b= tag or out hit its cap.
+ * tag-list with a b= tag or out hit its cap (the cap needs 2 octets
+ * beyond the result: the signature's CRLF is written, then dropped).
  */
 int	dkim_sig_header_input(enum dkim_canon canon,
 	    const struct rfc5322_hdr *hdr, size_t sigidx,
