@@ -12,6 +12,7 @@ int	cmd_sign(int, char **);			/* cmd_sign.c */
 int	cmd_keygen(int, char **);		/* cmd_sign.c */
 int	cmd_verify(int, char **);		/* cmd_verify.c */
 int	cmd_testkey(int, char **);		/* cmd_verify.c */
+int	cmd_import_opendkim(int, char **);	/* import_opendkim.c */
 
 /* cmd_usage_error - print "dkimgate CMD: msg" to stderr, return 2 */
 int	cmd_usage_error(const char *cmd, const char *fmt, ...)

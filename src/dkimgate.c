@@ -27,6 +27,7 @@ static const struct {
 	{ "keygen",		cmd_keygen },
 	{ "testkey",		cmd_testkey },
 	{ "check-config",	cmd_check_config },
+	{ "import-opendkim",	cmd_import_opendkim },
 };
 
 static void
@@ -42,7 +43,8 @@ usage(void)
 	    "[--bits N] [--directory DIR]\n"
 	    "       dkimgate testkey --domain D --selector S --key FILE "
 	    "[--resolver ..] [--trust-anchor ..]\n"
-	    "       dkimgate check-config [-c FILE] [-q]\n");
+	    "       dkimgate check-config [-c FILE] [-q]\n"
+	    "       dkimgate import-opendkim [-o FILE] [-k FILE] FILE\n");
 	exit(2);
 }
 
