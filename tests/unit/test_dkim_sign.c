@@ -41,27 +41,6 @@ static char	 lastlog[1024];
 /* the message verify_all() parsed last: its sigs' h= names point here */
 static struct buf all;
 
-/*
- * The sign mode asks its worker for the config and the keys; this test
- * double stands in for worker.c so the mode runs without an event loop.
- */
-struct worker {
-	const struct config	*conf;
-	struct keytable		*keys;
-};
-
-const struct config *
-worker_config(struct worker *w)
-{
-	return w->conf;
-}
-
-struct keytable *
-worker_keys(struct worker *w)
-{
-	return w->keys;
-}
-
 /* capture_log - keep the last log line */
 static void
 capture_log(int prio, const char *line)
@@ -591,7 +570,7 @@ run_mode(const struct config *conf, struct keytable *kt, const char *msg,
     struct mode_result *res)
 {
 	const struct mode_ops	*ops = &mode_sign_ops;
-	struct worker		 w;
+	struct worker		*w;
 	struct mode_env		 env;
 	struct rfc5322_hdr	 hdr;
 	const char		*body;
@@ -599,8 +578,8 @@ run_mode(const struct config *conf, struct keytable *kt, const char *msg,
 	void			*tx;
 	int			 done = 0;
 
-	w.conf = conf;
-	w.keys = kt;
+	/* a standalone worker, as the command line uses: no event loop */
+	w = worker_new(NULL, conf, kt);
 	memset(&env, 0, sizeof(env));
 	env.session_id = "t1";
 	env.helo = env.client_addr = env.client_name = "";
@@ -610,13 +589,14 @@ run_mode(const struct config *conf, struct keytable *kt, const char *msg,
 	assert_int_equal(rfc5322_parse(&hdr, msg, hlen, 100), 0);
 	memset(res, 0, sizeof(*res));
 	buf_init(&res->prepend, 1 << 16);
-	tx = ops->tx_new(&w, &env);
+	tx = ops->tx_new(w, &env);
 	ops->headers(tx, msg, hlen, &hdr);
 	ops->body(tx, body, blen);
 	ops->eom(tx, res, mode_done, &done);
 	assert_int_equal(done, 1);
 	ops->tx_free(tx);
 	rfc5322_hdr_clear(&hdr);
+	worker_free(w);
 }
 
 /* mode_table - a key table signing *@example.com with RSA and Ed25519 */
@@ -721,7 +701,7 @@ sign_mode_no_header(void **state)
 {
 	const struct mode_ops	*ops = &mode_sign_ops;
 	struct config		*conf;
-	struct worker		 w;
+	struct worker		*w;
 	struct mode_env		 env;
 	struct mode_result	 res;
 	char			 err[256];
@@ -730,13 +710,12 @@ sign_mode_no_header(void **state)
 
 	(void)state;
 	assert_non_null(conf = config_load(NULL, err, sizeof(err)));
-	w.conf = conf;
-	w.keys = NULL;
+	w = worker_new(NULL, conf, NULL);
 	memset(&env, 0, sizeof(env));
 	env.session_id = "t2";
 	memset(&res, 0, sizeof(res));
 	buf_init(&res.prepend, 1024);
-	tx = ops->tx_new(&w, &env);
+	tx = ops->tx_new(w, &env);
 	ops->headers(tx, "", 0, NULL);
 	ops->body(tx, "x\r\n", 3);
 	ops->eom(tx, &res, mode_done, &done);
@@ -746,6 +725,7 @@ sign_mode_no_header(void **state)
 	    "dkim=unsigned (header block too large)");
 	ops->tx_free(tx);
 	buf_clear(&res.prepend);
+	worker_free(w);
 	config_free(conf);
 }
 
