@@ -94,6 +94,10 @@ for z in signed plain bogus; do
 	    $z.test >> "$body"
 	nsd_add_zone "$work/dns" $z.test $z "$body" || exit 1
 done
+# a plain "test" zone, so DMARC's tree walk (which dkimgate verify also
+# runs) ends in NXDOMAIN instead of a refused query
+printf 'x IN A 192.0.2.1\n' > "$work/test.body"
+nsd_add_zone "$work/dns" test plain "$work/test.body" || exit 1
 nsd_start "$work/dns" || exit 1
 PORT=$NSD_PORT
 TA=$work/dns/trust-anchors.ds
