@@ -116,21 +116,22 @@ check_step() {
 # lines_step - run a command printing "PASS x"/"FAIL x"/"SKIP x" lines;
 # count each line: lines_step LABEL CMD...
 lines_step() {
-	local label=$1 log=$TMP/$1.log n=0 rc
+	local label=$1 log=$TMP/$1.log nfail=0 rc
 	shift
 	"$@" >"$log" 2>&1
 	rc=$?
 	while read -r what name; do
 		case $what in
-		PASS)	result "$label:$name" pass; n=$((n + 1)) ;;
-		FAIL)	result "$label:$name" fail; n=$((n + 1)) ;;
-		SKIP)	result "$label:$name" skip; n=$((n + 1)) ;;
+		PASS)	result "$label:$name" pass ;;
+		FAIL)	result "$label:$name" fail; nfail=$((nfail + 1)) ;;
+		SKIP)	result "$label:$name" skip ;;
 		esac
 	done < <(grep -E '^(PASS|FAIL|SKIP) ' "$log")
 	if [ $rc != 0 ] && [ $rc != 77 ]; then
 		echo "--- last 60 lines of $log"
 		tail -n 60 "$log" | sed 's/^/    /'
-		[ $n = 0 ] && result "$label" fail
+		# a failure that no FAIL line accounts for (build error, crash)
+		[ $nfail = 0 ] && result "$label (exit status $rc)" fail
 	fi
 }
 
