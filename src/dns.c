@@ -266,8 +266,16 @@ dns_setup_anchor(struct dns *dns, const struct dns_conf *conf, char *err,
 	if (conf->unbound_config != NULL && conf->unbound_config[0] != '\0')
 		return 0;	/* the unbound.conf brings its anchors */
 	if (access(DNS_ROOT_KEY_AUTR, R_OK) == 0) {
-		if ((r = ub_ctx_add_ta_autr(dns->ctx,
-		    DNS_ROOT_KEY_AUTR)) != 0) {
+		/*
+		 * RFC 5011 tracking rewrites the file: only when we may. A
+		 * worker running as an unprivileged user reads it as a plain
+		 * anchor file (unbound-anchor, run as root, keeps it fresh).
+		 */
+		if (access(DNS_ROOT_KEY_AUTR, W_OK) == -1)
+			r = ub_ctx_add_ta_file(dns->ctx, DNS_ROOT_KEY_AUTR);
+		else
+			r = ub_ctx_add_ta_autr(dns->ctx, DNS_ROOT_KEY_AUTR);
+		if (r != 0) {
 			snprintf(err, errlen, "root trust anchor %s: %s",
 			    DNS_ROOT_KEY_AUTR, ub_strerror(r));
 			return -1;
