@@ -3,11 +3,14 @@
 
   e2e_mail.py send --port P --run R --count N [--first I] [--profile P]
                    [--size S] [--threads T] [--dsn] [--manifest FILE]
-                   [--rcpts K]
+                   [--rcpts K] [--no-size] [--expect CODE [--expect-text T]]
       Generate N deterministic messages (ids R.I .. R.I+N-1) and send each
       over SMTP to 127.0.0.1:P, several sessions in parallel.  For every
       message accepted with 250 a line "id sha256 size flags reply" is
       appended to the manifest.  Exit status 1 if any was not accepted.
+      --expect makes CODE (e.g. 552) the wanted reply to the final dot,
+      with text starting with T (e.g. "5.3.4"); --no-size leaves out the
+      SIZE parameter, so that only the end of DATA can refuse the size.
   e2e_mail.py check --manifest FILE --sink DIR [--allow-dup FILE] [--dsn]
                     [--allow-foreign]
       Compare what the recording sink (smtp_sink.py) stored with the
@@ -188,7 +191,7 @@ def cmd_send(a):
             size = a.size if a.size else sizes_for(a.profile, i)
             msg = make_message(a.run, i, size, flags)
             sender = sender_for(a.run, i, flags)
-            opts = ["SIZE=%d" % len(msg)]
+            opts = [] if a.no_size else ["SIZE=%d" % len(msg)]
             if flags in ("8", "u"):
                 opts.append("BODY=8BITMIME")
             if "u" in flags:
@@ -214,7 +217,8 @@ def cmd_send(a):
                     if code not in (250, 251):
                         raise smtplib.SMTPRecipientsRefused({r: (code, resp)})
                 code, resp = s.data(msg)
-                if code != 250:
+                if code != a.expect or not resp.decode(
+                        "utf-8", "replace").startswith(a.expect_text):
                     raise smtplib.SMTPDataError(code, resp)
                 s.command_encoding = "ascii"
                 line = "%s.%d\t%s\t%d\t%s\t%s\n" % (
@@ -430,6 +434,9 @@ def main():
     s.add_argument("--rcpts", type=int, default=1)
     s.add_argument("--timeout", type=float, default=300)
     s.add_argument("--dsn", action="store_true")
+    s.add_argument("--no-size", action="store_true")
+    s.add_argument("--expect", type=int, default=250)
+    s.add_argument("--expect-text", default="")
     s.add_argument("--manifest")
     c = sub.add_parser("check")
     c.add_argument("--manifest", required=True)
