@@ -87,7 +87,7 @@ struct dns_query {
 	struct timespec		 start;
 	/* the answer, copied out of libunbound */
 	int			 ub_rcode;
-	int			 ub_sec;	/* 0 insecure, 1 bogus, 2 secure */
+	int			 ub_sec;	/* 1: bogus, 2: secure */
 	unsigned char		*pkt;
 	size_t			 pktlen;
 	char			*why_bogus;

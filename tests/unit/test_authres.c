@@ -57,7 +57,8 @@ test_none(void **state)
 	(void)state;
 	ar = authres_new("mx.example.org");
 	s = finish(ar);
-	assert_string_equal(s, "Authentication-Results: mx.example.org; none\n");
+	assert_string_equal(s,
+	    "Authentication-Results: mx.example.org; none\n");
 	free(s);
 	authres_free(ar);
 	authres_free(NULL);

@@ -1048,8 +1048,8 @@ test_signature_flood(void **state)
 	m = malloc(200 * 100 + sizeof(base_msg));
 	p = m;
 	for (i = 0; i < 200; i++)
-		p += sprintf(p, "DKIM-Signature: v=1; a=rsa-sha256; d=x%zu.example; "
-		    "s=s; h=from; bh=; b=\r\n", i);
+		p += sprintf(p, "DKIM-Signature: v=1; a=rsa-sha256; "
+		    "d=x%zu.example; s=s; h=from; bh=; b=\r\n", i);
 	strcpy(p, base_msg);
 	run_verify(&r, m, NULL);
 	assert_int_equal(dkim_verify_count(r.v), DKIM_VERIFY_REPORT_MAX);

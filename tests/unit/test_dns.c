@@ -276,7 +276,8 @@ static const struct hostile hostile[] = {
 	H("pointer cut in half", DNS_T_TXT, HDR("\x01") Q "\xc0"),
 	H("extended label type 0x40", DNS_T_TXT, HDR("\x01") Q
 	    "\x41\x00\x00\x10\x00\x01\x00\x00\x01\x2c\x00\x02\x01" "a"),
-	H("label type 0x80", DNS_T_TXT, HDR("\x00") "\x80x\x00\x00\x10\x00\x01"),
+	H("label type 0x80", DNS_T_TXT,
+	    HDR("\x00") "\x80x\x00\x00\x10\x00\x01"),
 	H("TXT string longer than rdata", DNS_T_TXT, HDR("\x01") Q
 	    "\xc0\x0c\x00\x10\x00\x01\x00\x00\x01\x2c\x00\x03\x05" "ab"),
 	H("TXT empty rdata", DNS_T_TXT, HDR("\x01") Q
@@ -412,7 +413,8 @@ test_parse_mutations(void **state)
 		for (j = 0; j < 3; j++) {
 			seed = seed * 1103515245 + 12345;
 			if (len > 0)
-				m[(seed >> 8) % len] = (unsigned char)(seed >> 20);
+				m[(seed >> 8) % len] =
+				    (unsigned char)(seed >> 20);
 		}
 		qt = (i & 1) ? DNS_T_MX : DNS_T_TXT;
 		n = dns_parse_packet(m, len, qt, rr, 4, names, sizeof(names),
@@ -564,7 +566,8 @@ test_new_errors(void **state)
 
 	/* a good DS line */
 	path = write_tmp("good.ds", "signed.test.\tIN\tDS\t38630 13 2 "
-	    "a7146c2bbd30c6f4b8bd1b2f44ba8b6dbd9f3b9d1f9a8e7a2b8c4d5e6f708192\n");
+	    "a7146c2bbd30c6f4b8bd1b2f44ba8b6d"
+	    "bd9f3b9d1f9a8e7a2b8c4d5e6f708192\n");
 	conf.trust_anchor = path;
 	dns = dns_new(base, &conf, err, sizeof(err));
 	assert_non_null(dns);
