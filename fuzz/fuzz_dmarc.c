@@ -1,0 +1,75 @@
+/*
+ * fuzz_dmarc.c - libFuzzer harness for the DMARC policy record parser of
+ * dmarc.h (dmarc_record_parse).
+ *
+ * Input: the text of a TXT record. Invariants: a record is recognised
+ * only if it starts with "v=DMARC1" (bis 4.7; blanks allowed around); every field holds one of
+ * its documented values (policies -2..2, alignment 'r'/'s', psd
+ * 'y'/'n'/'u', t 0/'y'/'n', pct -2..100, rua_valid 0/1).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmarc.h"
+#include "fuzz.h"
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static int	fuzz_starts_v(const char *, size_t);
+
+/*
+ * fuzz_starts_v - does p start with "v=DMARC1", blanks allowed before
+ * and around the "=" (bis 4.7: dmarc-version, equals = *WSP "=" *WSP)?
+ */
+static int
+fuzz_starts_v(const char *p, size_t len)
+{
+	static const char	 want[] = "v=DMARC1";
+	size_t			 i, w = 0;
+
+	for (i = 0; i < len && w < sizeof(want) - 1; i++) {
+		if ((p[i] == ' ' || p[i] == '\t') && w < 3)
+			continue;
+		if (p[i] != want[w])
+			return 0;
+		w++;
+	}
+	return w == sizeof(want) - 1;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_log_init();
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct dmarc_record	 r;
+	char			*p;
+
+	if (size > 2 * DMARC_RECORD_MAX)
+		return 0;
+	p = fuzz_dup(data, size);
+	memset(&r, 0x5a, sizeof(r));
+	if (dmarc_record_parse(p, size, &r) == 0) {
+		FUZZ_CHECK(fuzz_starts_v(p, size));
+		FUZZ_CHECK(r.p >= -2 && r.p <= DMARC_POLICY_REJECT);
+		FUZZ_CHECK(r.sp >= -2 && r.sp <= DMARC_POLICY_REJECT);
+		FUZZ_CHECK(r.np >= -2 && r.np <= DMARC_POLICY_REJECT);
+		FUZZ_CHECK(r.adkim == 'r' || r.adkim == 's');
+		FUZZ_CHECK(r.aspf == 'r' || r.aspf == 's');
+		FUZZ_CHECK(r.psd == 'y' || r.psd == 'n' || r.psd == 'u');
+		FUZZ_CHECK(r.t == 0 || r.t == 'y' || r.t == 'n');
+		FUZZ_CHECK(r.pct >= -2 && r.pct <= 100);
+		FUZZ_CHECK(r.rua_valid == 0 || r.rua_valid == 1);
+	}
+	free(p);
+	return 0;
+}
