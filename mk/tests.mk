@@ -2,7 +2,7 @@
 ## systemd unit check, the whole-suite runner, examples and contrib files.
 
 ## Script tests run by "make check".
-TESTS += tests/systemd-unit.sh
+TESTS += tests/systemd-unit.sh tests/examples-check.sh
 
 ## End-to-end cases: tests/e2e/CASE/{pre,test,post}.
 E2E_FILES = tests/e2e/run.sh tests/e2e/common.sh \
@@ -21,7 +21,7 @@ E2E_FILES = tests/e2e/run.sh tests/e2e/common.sh \
 
 EXTRA_DIST += \
 	README.md NEWS \
-	tests/systemd-unit.sh tests/run-all.sh \
+	tests/systemd-unit.sh tests/examples-check.sh tests/run-all.sh \
 	tests/lib/common.sh tests/lib/postfix.sh tests/lib/smtp_sink.py \
 	tests/lib/standin_relay.py tests/lib/e2e_mail.py \
 	$(E2E_FILES) \
