@@ -245,6 +245,10 @@ static const struct param params[] = {
 	    NULL, NULL, 0 },
 	{ "key_check_interval", PT_TIME, "1h", 0, 7 * DAY,
 	    OFF(key_check_interval), NULL, NULL, 0 },
+	{ "successor_table", PT_STRING, "", 0, 0, OFF(successor_table), NULL,
+	    NULL, 0 },
+	{ "rotation_overlap", PT_TIME, "0", 0, 30 * DAY,
+	    OFF(rotation_overlap), NULL, NULL, 0 },
 
 	/* verification and DNS */
 	{ "authserv_id", PT_STRING, "", 0, 0, OFF(authserv_id), NULL,

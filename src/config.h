@@ -103,6 +103,8 @@ struct config {
 	int		 bad_from_action;	/* enum bad_from_action */
 	int		 min_key_bits;		/* refuse smaller RSA keys */
 	int		 key_check_interval;	/* rotation: re-check DNS */
+	char		*successor_table;	/* file: successor keys */
+	int		 rotation_overlap;	/* sign with both keys */
 
 	/* verification and DNS */
 	char		*authserv_id;

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -25,6 +27,7 @@
 #define KT_KEYFILE_MAX	(64 * 1024)	/* a PEM key is a few KiB */
 #define KT_BYDOMAIN	((size_t)-1)	/* OpenDKIM "%" key name */
 #define KT_DEFAULT_MIN_BITS	1024
+#define KT_NONE		((size_t)-1)	/* no successor */
 
 enum kt_order {
 	KT_KEYED = 0,	/* most specific key first (plain files, ours) */
@@ -61,6 +64,20 @@ struct keytable {
 	size_t			 nrules;
 	size_t			*sorted;	/* KT_KEYED non-glob rules */
 	size_t			 nsorted;
+
+	/* key rotation */
+	int			 overlap;	/* rotation_overlap, seconds */
+	size_t			*succ;		/* per key: successor or
+						 * KT_NONE (while loading) */
+	struct kt_pending	*pend;		/* successor-of= lines */
+	size_t			 npend;
+};
+
+/* a "successor-of=" line of dkimgate's own table, resolved at the end */
+struct kt_pending {
+	size_t		 key;		/* the successor (the line's key) */
+	char		*oldsel;	/* the selector it succeeds */
+	char		*pattern;	/* the line's pattern, lower case */
 };
 
 /* a table file being read, for FILE:LINE messages */
@@ -108,6 +125,15 @@ static int	kt_glob(const char *, const char *);
 static ssize_t	kt_find_lookup(const struct keytable *, const char *);
 static size_t	kt_emit(const struct keytable *, const struct kt_rule *,
 		    const char *, struct keytable_match *, size_t, size_t);
+static size_t	kt_emit_key(const struct keytable_key *,
+		    const struct kt_rule *, const char *,
+		    struct keytable_match *, size_t, size_t);
+static int64_t	kt_switched(const struct keytable_key *);
+static int	kt_is_pending(const struct keytable *, size_t);
+static int	kt_resolve_ours(struct keytable *, char *, size_t);
+static int	kt_load_successors(struct keytable *, const char *, int,
+		    char *, size_t);
+static int	kt_link(struct keytable *, char *, size_t);
 
 /*
  * kt_err - format an error message into err.
@@ -478,6 +504,8 @@ kt_key_new(struct keytable *kt, const char *name, const char *domain,
 		return -1;
 	}
 	kt->keys = xreallocarray(kt->keys, kt->nkeys + 1, sizeof(*kt->keys));
+	kt->succ = xreallocarray(kt->succ, kt->nkeys + 1, sizeof(*kt->succ));
+	kt->succ[kt->nkeys] = KT_NONE;
 	k = &kt->keys[kt->nkeys];
 	memset(k, 0, sizeof(*k));
 	k->name = xstrdup(name);
@@ -550,6 +578,8 @@ kt_alloc(const struct config *conf, char *err, size_t errlen)
 	kt->min_bits = KT_DEFAULT_MIN_BITS;
 	if (conf != NULL && conf->min_key_bits > 0)
 		kt->min_bits = (unsigned)conf->min_key_bits;
+	if (conf != NULL && conf->rotation_overlap > 0)
+		kt->overlap = conf->rotation_overlap;
 	kt->policy = dkim_sign_policy_new(
 	    conf != NULL ? conf->sign_canonicalization : NULL,
 	    conf != NULL ? conf->sign_headers : NULL,
@@ -650,39 +680,58 @@ kt_load_keylist(struct keytable *kt, const char *path, char *err,
 
 /*
  * kt_load_ours - dkimgate's key table: "pattern domain selector keypath
- * [i=identity]".
+ * [i=identity] [successor-of=SELECTOR]".
  */
 static int
 kt_load_ours(struct keytable *kt, const char *path, char *err,
     size_t errlen)
 {
 	struct kt_reader r;
-	char		*line, *f[6], *ident, where[1024];
+	char		*line, *f[7], *ident, *prev, where[1024];
 	size_t		 n, i, idx;
 	int		 rc;
 
 	if (kt_open(&r, path, err, errlen) == -1)
 		return -1;
 	while ((rc = kt_next(&r, &line)) == 1) {
-		n = kt_split(line, f, 5);
+		n = kt_split(line, f, 6);
 		if (n == 2 && strchr(f[1], ':') != NULL) {
 			kt_rerr(&r, "this looks like an OpenDKIM KeyTable "
 			    "line; set signing_table as well");
 			goto fail;
 		}
-		if (n < 4 || n > 5) {
+		if (n < 4 || n > 6) {
 			kt_rerr(&r, "expected: pattern domain selector "
-			    "keypath [i=identity]");
+			    "keypath [i=identity] [successor-of=SELECTOR]");
 			goto fail;
 		}
-		ident = NULL;
+		ident = prev = NULL;
 		for (i = 4; i < n; i++) {
-			if (strncmp(f[i], "i=", 2) == 0 && f[i][2] != '\0')
+			if (strncmp(f[i], "i=", 2) == 0 && f[i][2] != '\0' &&
+			    ident == NULL)
 				ident = f[i] + 2;
+			else if (strncmp(f[i], "successor-of=", 13) == 0 &&
+			    f[i][13] != '\0' && prev == NULL)
+				prev = f[i] + 13;
 			else {
-				kt_rerr(&r, "unknown option \"%s\"", f[i]);
+				kt_rerr(&r, "%s option \"%s\"",
+				    (strncmp(f[i], "i=", 2) == 0 && ident !=
+				    NULL) || (strncmp(f[i], "successor-of=",
+				    13) == 0 && prev != NULL) ? "repeated" :
+				    "unknown", f[i]);
 				goto fail;
 			}
+		}
+		if (prev != NULL && ident != NULL) {
+			kt_rerr(&r, "a successor-of= line takes no i=: the "
+			    "lines of the old key keep theirs");
+			goto fail;
+		}
+		if (prev != NULL && (strcmp(f[1], "%") == 0 ||
+		    kt_check_selector(prev) == -1)) {
+			kt_rerr(&r, "successor-of=%s needs a fixed domain and "
+			    "a valid selector", prev);
+			goto fail;
 		}
 		snprintf(where, sizeof(where), "%s:%zu", path, r.lineno);
 		if (strchr(f[0], '@') == NULL && strchr(f[0], '*') == NULL &&
@@ -693,6 +742,17 @@ kt_load_ours(struct keytable *kt, const char *path, char *err,
 		if (kt_key_new(kt, where, f[1], f[2], f[3], where,
 		    KEYTABLE_F_PERMS, &idx, err, errlen) == -1)
 			goto fail;
+		if (prev != NULL) {
+			/* a successor: no rule of its own (kt_resolve_ours) */
+			kt->pend = xreallocarray(kt->pend, kt->npend + 1,
+			    sizeof(*kt->pend));
+			kt->pend[kt->npend].key = idx;
+			kt->pend[kt->npend].oldsel = xstrdup(prev);
+			kt->pend[kt->npend].pattern = xstrdup(f[0]);
+			kt_lower(kt->pend[kt->npend].pattern);
+			kt->npend++;
+			continue;
+		}
 		if (ident != NULL && strchr(ident, '%') == NULL &&
 		    strcmp(f[1], "%") != 0 &&
 		    keytable_identity(ident, "", f[1], strlen(f[1]), where,
@@ -890,13 +950,248 @@ kt_find_name(const struct keytable *kt, const char *name)
 }
 
 /*
+ * kt_is_pending - 1 if key i came from a successor-of= line.
+ */
+static int
+kt_is_pending(const struct keytable *kt, size_t i)
+{
+	size_t	 j;
+
+	for (j = 0; j < kt->npend; j++)
+		if (kt->pend[j].key == i)
+			return 1;
+	return 0;
+}
+
+/*
+ * kt_resolve_ours - give every key named by a successor-of= line its
+ * successor: each entry with the line's domain and the named selector
+ * (however many lines sign with it), at least one of them on a line
+ * with the same pattern as the successor's line.
+ */
+static int
+kt_resolve_ours(struct keytable *kt, char *err, size_t errlen)
+{
+	const struct kt_pending	*p;
+	const struct keytable_key *s, *k;
+	size_t			 i, j, found, pat;
+
+	for (j = 0; j < kt->npend; j++) {
+		p = &kt->pend[j];
+		s = &kt->keys[p->key];
+		if (strcasecmp(p->oldsel, s->selector) == 0) {
+			kt_err(err, errlen, "%s: successor-of=%s names the "
+			    "line's own selector", s->where, p->oldsel);
+			return -1;
+		}
+		found = pat = 0;
+		for (i = 0; i < kt->nkeys; i++) {
+			k = &kt->keys[i];
+			if (kt_is_pending(kt, i) ||
+			    strcmp(k->domain, s->domain) != 0 ||
+			    strcasecmp(k->selector, p->oldsel) != 0)
+				continue;
+			if (kt->succ[i] != KT_NONE && kt->succ[i] != p->key) {
+				kt_err(err, errlen, "%s: d=%s s=%s already has "
+				    "a successor (%s)", s->where, s->domain,
+				    p->oldsel, kt->keys[kt->succ[i]].where);
+				return -1;
+			}
+			kt->succ[i] = p->key;
+			found++;
+			if (!pat) {
+				size_t	 r;
+
+				for (r = 0; r < kt->nrules; r++)
+					if (kt->rules[r].key == i &&
+					    strcmp(kt->rules[r].pattern,
+					    p->pattern) == 0)
+						pat = 1;
+			}
+		}
+		if (found == 0) {
+			kt_err(err, errlen, "%s: successor-of=%s: no line "
+			    "signs with d=%s s=%s", s->where, p->oldsel,
+			    s->domain, p->oldsel);
+			return -1;
+		}
+		if (!pat) {
+			kt_err(err, errlen, "%s: successor-of=%s: no line with "
+			    "pattern %s signs with d=%s s=%s", s->where,
+			    p->oldsel, p->pattern, s->domain, p->oldsel);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * kt_load_successors - successor_table: "OLD NEW" per line; OpenDKIM
+ * KeyTable names, or (keylist) KeyList key paths, the new key being made
+ * for every domain the old path signs for, its selector the file name.
+ */
+static int
+kt_load_successors(struct keytable *kt, const char *path, int keylist,
+    char *err, size_t errlen)
+{
+	struct kt_reader r;
+	char		*line, *f[3], *sel, *dom, where[1024];
+	size_t		 i, j, o, nw, nold, first;
+	int		 rc, found;
+
+	if (kt_open(&r, path, err, errlen) == -1)
+		return -1;
+	while ((rc = kt_next(&r, &line)) == 1) {
+		if (kt_split(line, f, 2) != 2) {
+			kt_rerr(&r, "expected: %s", keylist ?
+			    "old-keyfile new-keyfile" : "old-keyname "
+			    "new-keyname");
+			goto fail;
+		}
+		snprintf(where, sizeof(where), "%s:%zu", path, r.lineno);
+		if (!keylist) {
+			o = kt_find_name(kt, f[0]);
+			nw = kt_find_name(kt, f[1]);
+			if (o == KT_BYDOMAIN || nw == KT_BYDOMAIN) {
+				kt_rerr(&r, "key name \"%s\" is not in the "
+				    "key table", o == KT_BYDOMAIN ? f[0] :
+				    f[1]);
+				goto fail;
+			}
+			if (o == nw || strcmp(kt->keys[o].domain, "%") == 0 ||
+			    strcmp(kt->keys[o].domain,
+			    kt->keys[nw].domain) != 0) {
+				kt_rerr(&r, "%s must be another key of the "
+				    "same fixed domain as %s (d=%s)", f[1],
+				    f[0], kt->keys[o].domain);
+				goto fail;
+			}
+			if (kt->succ[o] != KT_NONE) {
+				kt_rerr(&r, "%s already has a successor", f[0]);
+				goto fail;
+			}
+			kt->succ[o] = nw;
+			continue;
+		}
+		if ((sel = strrchr(f[1], '/')) != NULL)
+			sel++;
+		else
+			sel = f[1];
+		if (kt_check_selector(sel) == -1) {
+			kt_rerr(&r, "key file name \"%s\" is not a valid "
+			    "selector (the selector is the file name)", sel);
+			goto fail;
+		}
+		if (strcmp(f[0], f[1]) == 0) {
+			kt_rerr(&r, "a key cannot succeed itself");
+			goto fail;
+		}
+		found = 0;
+		first = kt->nkeys;
+		nold = kt->nkeys;
+		for (i = 0; i < nold; i++) {
+			if (strcmp(kt->keys[i].path, f[0]) != 0 ||
+			    strcmp(kt->keys[i].path, f[1]) == 0)
+				continue;
+			/* one successor per domain, made on first use */
+			for (j = first; j < kt->nkeys; j++)
+				if (strcmp(kt->keys[j].domain,
+				    kt->keys[i].domain) == 0)
+					break;
+			if (j == kt->nkeys) {
+				dom = xstrdup(kt->keys[i].domain);
+				rc = kt_key_new(kt, where, dom, sel, f[1],
+				    where, KEYTABLE_F_PERMS, &j, err, errlen);
+				free(dom);
+				if (rc == -1)
+					goto fail;
+			}
+			if (kt->succ[i] != KT_NONE && kt->succ[i] != j) {
+				kt_rerr(&r, "%s (%s) already has a successor",
+				    f[0], kt->keys[i].where);
+				goto fail;
+			}
+			kt->succ[i] = j;
+			found = 1;
+		}
+		if (!found) {
+			kt_rerr(&r, "no KeyList line uses the key file %s",
+			    f[0]);
+			goto fail;
+		}
+	}
+	kt_close(&r);
+	return rc;
+ fail:
+	kt_close(&r);
+	return -1;
+}
+
+/*
+ * kt_link - check the successor relation (one step: a successor has no
+ * successor of its own) and turn it into pointers.
+ */
+static int
+kt_link(struct keytable *kt, char *err, size_t errlen)
+{
+	size_t	 i, j, k;
+
+	/* the same d= and s= on other lines is the same key */
+	for (i = 0; i < kt->nkeys; i++) {
+		if ((j = kt->succ[i]) == KT_NONE)
+			continue;
+		for (k = 0; k < kt->nkeys; k++) {
+			if (kt->succ[k] == KT_NONE ||
+			    strcmp(kt->keys[k].domain,
+			    kt->keys[j].domain) != 0 ||
+			    strcasecmp(kt->keys[k].selector,
+			    kt->keys[j].selector) != 0)
+				continue;
+			kt_err(err, errlen, "%s: the successor of d=%s s=%s "
+			    "has a successor itself (%s); rotate one key at "
+			    "a time", kt->keys[j].where, kt->keys[i].domain,
+			    kt->keys[i].selector,
+			    kt->keys[kt->succ[k]].where);
+			return -1;
+		}
+	}
+	for (i = 0; i < kt->nkeys; i++) {
+		if ((j = kt->succ[i]) == KT_NONE)
+			continue;
+		kt->keys[i].successor = &kt->keys[j];
+		if (kt->keys[j].predecessor == NULL)
+			kt->keys[j].predecessor = &kt->keys[i];
+	}
+	return 0;
+}
+
+/*
+ * keytable_rotation_bind - attach a successor to its shared word.
+ */
+void
+keytable_rotation_bind(struct keytable *kt, size_t i, int64_t *switched)
+{
+	if (kt != NULL && i < kt->nkeys)
+		kt->keys[i].switched = switched;
+}
+
+/*
+ * keytable_overlap - the double-signing time after a switch.
+ */
+int
+keytable_overlap(const struct keytable *kt)
+{
+	return kt != NULL ? kt->overlap : 0;
+}
+
+/*
  * keytable_load - read the configured tables and their keys.
  */
 struct keytable *
 keytable_load(const struct config *conf, char *err, size_t errlen)
 {
 	struct keytable	*kt;
-	const char	*kl, *ktab, *stab;
+	const char	*kl, *ktab, *stab, *succ;
 	int		 re = 0, dummy;
 
 	if ((kt = kt_alloc(conf, err, errlen)) == NULL)
@@ -904,6 +1199,7 @@ keytable_load(const struct config *conf, char *err, size_t errlen)
 	kl = conf->key_list != NULL ? conf->key_list : "";
 	ktab = conf->key_table != NULL ? conf->key_table : "";
 	stab = conf->signing_table != NULL ? conf->signing_table : "";
+	succ = conf->successor_table != NULL ? conf->successor_table : "";
 	if (*kl != '\0' && (*ktab != '\0' || *stab != '\0')) {
 		kt_err(err, errlen, "%s: key_list cannot be combined with "
 		    "key_table or signing_table", conf->path != NULL ?
@@ -928,10 +1224,32 @@ keytable_load(const struct config *conf, char *err, size_t errlen)
 			goto fail;
 	} else if (*ktab != '\0') {
 		kt->order = KT_KEYED;
+		if (*succ != '\0') {
+			kt_err(err, errlen, "%s: successor_table is for "
+			    "OpenDKIM tables and key_list; in dkimgate's own "
+			    "key_table mark the new key's line with "
+			    "successor-of=",
+			    conf->path != NULL ? conf->path : "config");
+			goto fail;
+		}
 		if (kt_load_ours(kt, kt_strip_prefix(ktab, &dummy), err,
+		    errlen) == -1 || kt_resolve_ours(kt, err, errlen) == -1)
+			goto fail;
+	}
+	if (*succ != '\0' && *kl == '\0' && *stab == '\0') {
+		kt_err(err, errlen, "%s: successor_table needs key_list or "
+		    "key_table with signing_table", conf->path != NULL ?
+		    conf->path : "config");
+		goto fail;
+	}
+	if (*succ != '\0') {
+		kt_index(kt);
+		if (kt_load_successors(kt, succ, *kl != '\0', err,
 		    errlen) == -1)
 			goto fail;
 	}
+	if (kt_link(kt, err, errlen) == -1)
+		goto fail;
 	kt_index(kt);
 	return kt;
  fail:
@@ -970,6 +1288,12 @@ keytable_free(struct keytable *kt)
 	}
 	free(kt->rules);
 	free(kt->sorted);
+	free(kt->succ);
+	for (i = 0; i < kt->npend; i++) {
+		free(kt->pend[i].oldsel);
+		free(kt->pend[i].pattern);
+	}
+	free(kt->pend);
 	dkim_sign_policy_free(kt->policy);
 	free(kt);
 }
@@ -1064,6 +1388,7 @@ kt_emit(const struct keytable *kt, const struct kt_rule *r,
 {
 	const struct keytable_key *k;
 	size_t		 idx = r->key;
+	int64_t		 since;
 
 	if (n >= max)
 		return n;
@@ -1074,6 +1399,26 @@ kt_emit(const struct keytable *kt, const struct kt_rule *r,
 		return n;
 	}
 	k = &kt->keys[idx];
+	if (k->successor != NULL && (since = kt_switched(k->successor)) != 0) {
+		/* the successor took over; both sign during the overlap */
+		if (kt->overlap > 0 &&
+		    (int64_t)time(NULL) < since + kt->overlap)
+			n = kt_emit_key(k, r, fromdom, out, n, max);
+		return kt_emit_key(k->successor, r, fromdom, out, n, max);
+	}
+	return kt_emit_key(k, r, fromdom, out, n, max);
+}
+
+/*
+ * kt_emit_key - add the match for key k under rule r to out[n] if there
+ * is room; returns the new count.
+ */
+static size_t
+kt_emit_key(const struct keytable_key *k, const struct kt_rule *r,
+    const char *fromdom, struct keytable_match *out, size_t n, size_t max)
+{
+	if (n >= max)
+		return n;
 	out[n].key = k;
 	out[n].signer = r->signer;
 	if (strcmp(k->domain, "%") == 0) {
@@ -1084,6 +1429,18 @@ kt_emit(const struct keytable *kt, const struct kt_rule *r,
 		out[n].domainlen = strlen(k->domain);
 	}
 	return n + 1;
+}
+
+/*
+ * kt_switched - when a successor took over (0: not, or not bound); the
+ * supervisor writes the word in shared memory at any time.
+ */
+static int64_t
+kt_switched(const struct keytable_key *k)
+{
+	if (k->switched == NULL)
+		return 0;
+	return __atomic_load_n(k->switched, __ATOMIC_ACQUIRE);
 }
 
 /*

@@ -25,13 +25,24 @@
  * The sign policy (header list, canonicalization, x=) compiled from the
  * same configuration lives in the table too, so both change together.
  *
- * Key rotation (later): a key entry will get a successor key; lookups
- * will go on returning entries, so callers need not change.
+ * Key rotation: a key may have a successor key, named in the table
+ * (dkimgate's own format: a line with "successor-of=SELECTOR", which
+ * adds no rule of its own) or in successor_table (OpenDKIM: "OLDNAME
+ * NEWNAME" KeyTable names; KeyList: "OLDKEYPATH NEWKEYPATH", the new
+ * selector being the new file's name). A successor has the same fixed
+ * domain as its key, has no successor itself, and takes over wherever
+ * its key would sign once the supervisor found its record published
+ * (keyrot.h). That decision reaches the workers through a shared word
+ * per successor (keytable_rotation_bind): 0 = not yet, else the time it
+ * took over; for rotation_overlap seconds after that time lookups
+ * return both keys, later the successor alone. An unbound successor
+ * (the command line) never takes over.
  */
 #ifndef DKIMGATE_KEYTABLE_H
 #define DKIMGATE_KEYTABLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "crypto.h"
@@ -52,6 +63,11 @@ struct keytable_key {
 	struct crypto_key	*key;
 	enum crypto_alg		 alg;
 	unsigned		 bits;
+	/* key rotation (set by keytable_load, read-only after it) */
+	const struct keytable_key *successor;	/* or NULL */
+	const struct keytable_key *predecessor;	/* of a successor, or NULL */
+	int64_t			*switched;	/* successor: shared word, or
+						 * NULL (see above) */
 };
 
 /* one signature to make, as returned by keytable_lookup() */
@@ -101,6 +117,19 @@ void		 keytable_free(struct keytable *);
 size_t		 keytable_nkeys(const struct keytable *);
 const struct keytable_key *keytable_key_at(const struct keytable *,
 		    size_t);
+
+/*
+ * keytable_rotation_bind - let successor key i follow the shared word
+ * *switched (0: not taken over; else the time it took over), which the
+ * supervisor writes and lookups read atomically. The word must outlive
+ * the table (it lives in a shared mapping, keyrot.c). Call before the
+ * workers fork.
+ */
+void		 keytable_rotation_bind(struct keytable *, size_t i,
+		    int64_t *switched);
+
+/* keytable_overlap - rotation_overlap in seconds, as loaded */
+int		 keytable_overlap(const struct keytable *);
 
 /* keytable_policy - the sign policy; never NULL; owned by the table */
 const struct dkim_sign_policy *keytable_policy(const struct keytable *);

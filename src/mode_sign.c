@@ -23,6 +23,7 @@
 #include "dkim_sign.h"
 #include "keytable.h"
 #include "log.h"
+#include "metrics.h"
 #include "mode.h"
 #include "rfc5322.h"
 #include "worker.h"
@@ -43,6 +44,7 @@ struct sign_tx {
 	struct worker		*w;
 	const struct config	*conf;
 	struct keytable		*kt;
+	const struct listener_conf *lc;		/* for metrics.h */
 	char			*sid;		/* session id, for logs */
 	enum sign_state		 state;
 	struct dkim_signer	*signer;
@@ -50,6 +52,8 @@ struct sign_tx {
 	char			 from[256];	/* the author address */
 	char			 reason[160];	/* why unsigned */
 	char			 sigs[400];	/* d=/s= list, for logs */
+	int			 algs[KEYTABLE_MAX_MATCH];	/* per sig. */
+	size_t			 nalgs;
 };
 
 static void	*sign_tx_new(struct worker *, const struct mode_env *);
@@ -101,6 +105,7 @@ sign_tx_new(struct worker *w, const struct mode_env *env)
 	tx->kt = worker_keys(w);
 	tx->sid = xstrdup(env != NULL && env->session_id != NULL ?
 	    env->session_id : "-");
+	tx->lc = env != NULL ? env->listener : NULL;
 	tx->state = SIGN_S_NEW;
 	return tx;
 }
@@ -211,6 +216,8 @@ sign_pick_keys(struct sign_tx *tx)
 		}
 		buf_printf(&sl, "%sd=%.*s s=%s", sl.len > 0 ? ", " : "",
 		    (int)m[i].domainlen, m[i].domain, m[i].key->selector);
+		if (tx->nalgs < KEYTABLE_MAX_MATCH)
+			tx->algs[tx->nalgs++] = (int)m[i].key->alg;
 	}
 	snprintf(tx->sigs, sizeof(tx->sigs), "%s",
 	    sl.data != NULL ? sl.data : "");
@@ -272,7 +279,9 @@ sign_eom(void *arg, struct mode_result *res, mode_done_fn done,
     void *donearg)
 {
 	struct sign_tx	*tx = arg;
+	struct metrics	*mx = worker_metrics(tx->w);
 	char		 err[256];
+	size_t		 i;
 
 	if (tx->state == SIGN_S_NEW)
 		sign_enter_state(tx, SIGN_S_UNSIGNED, "no header block");
@@ -286,12 +295,16 @@ sign_eom(void *arg, struct mode_result *res, mode_done_fn done,
 			    "451 4.3.0 DKIM signing failed, try again later");
 			snprintf(res->summary, sizeof(res->summary),
 			    "dkim=tempfail (signing failed)");
+			metrics_sign(mx, tx->lc, "tempfail");
 			break;
 		}
 		res->action = MODE_ACCEPT;
 		snprintf(res->summary, sizeof(res->summary), "dkim=signed %s",
 		    tx->sigs);
 		log_debug("%s sign signed %s", tx->sid, tx->sigs);
+		metrics_sign(mx, tx->lc, "signed");
+		for (i = 0; i < tx->nalgs; i++)
+			metrics_signature(mx, tx->lc, tx->algs[i]);
 		break;
 	case SIGN_S_BADFROM:
 		if (tx->conf != NULL &&
@@ -302,6 +315,7 @@ sign_eom(void *arg, struct mode_result *res, mode_done_fn done,
 			snprintf(res->summary, sizeof(res->summary),
 			    "dkim=reject (%s)", tx->reason);
 			log_debug("%s sign reject: %s", tx->sid, tx->reason);
+			metrics_sign(mx, tx->lc, "rejected");
 			break;
 		}
 		/* FALLTHROUGH */
@@ -310,6 +324,7 @@ sign_eom(void *arg, struct mode_result *res, mode_done_fn done,
 		snprintf(res->summary, sizeof(res->summary),
 		    "dkim=unsigned (%s)", tx->reason);
 		log_debug("%s sign unsigned: %s", tx->sid, tx->reason);
+		metrics_sign(mx, tx->lc, "unsigned");
 		break;
 	}
 	done(donearg);

@@ -37,6 +37,7 @@
 #include "dmarc.h"
 #include "dns.h"
 #include "log.h"
+#include "metrics.h"
 #include "mode.h"
 #include "rfc5322.h"
 #include "spf.h"
@@ -87,6 +88,7 @@ static void	 verify_dmarc_done(void *, const struct dmarc_result *);
 static void	 verify_write_spf_dmarc(struct verify_tx *, struct authres *);
 static enum dmarc_policy verify_dmarc_applied(const struct verify_tx *);
 static void	 verify_finish_spf_dmarc(struct verify_tx *);
+static void	 verify_metrics(struct verify_tx *);
 
 const struct mode_ops mode_verify_ops = {
 	"verify",
@@ -247,6 +249,7 @@ verify_write(struct verify_tx *tx)
 		    "claiming %s", tx->env->session_id, res->ndrop,
 		    tx->conf->authserv_id);
 	dkim_verify_summary(tx->dkim, res->summary, sizeof(res->summary));
+	verify_metrics(tx);
 
 	for (i = 0; i < dkim_verify_count(tx->dkim); i++)
 		if (dkim_verify_result(tx->dkim, i)->result ==
@@ -265,6 +268,30 @@ verify_write(struct verify_tx *tx)
  * verify_tx_free - free the message state, cancelling every pending
  * look-up.
  */
+/*
+ * verify_metrics - count this message's results (metrics.h): one per
+ * DKIM signature ("none" when unsigned), the SPF and the DMARC result.
+ */
+static void
+verify_metrics(struct verify_tx *tx)
+{
+	struct metrics			*m = worker_metrics(tx->w);
+	const struct listener_conf	*lc = tx->env->listener;
+	size_t				 i, n = dkim_verify_count(tx->dkim);
+
+	for (i = 0; i < n; i++)
+		metrics_result(m, lc, METRICS_DKIM, dkim_result_name(
+		    dkim_verify_result(tx->dkim, i)->result));
+	if (n == 0)
+		metrics_result(m, lc, METRICS_DKIM, "none");
+	if (tx->spf_state == 2)
+		metrics_result(m, lc, METRICS_SPF,
+		    spf_result_name(tx->spfres.result));
+	if (tx->dmarcres != NULL)
+		metrics_result(m, lc, METRICS_DMARC,
+		    dmarc_result_name(tx->dmarcres->result));
+}
+
 static void
 verify_tx_free(void *arg)
 {

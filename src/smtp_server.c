@@ -33,6 +33,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "metrics.h"
 #include "mode.h"
 #include "netaddr.h"
 #include "rfc5322.h"
@@ -248,6 +249,7 @@ smtp_session_new(struct worker *w, const struct listener_conf *lc, int fd,
 	TAILQ_INSERT_TAIL(&sessions, s, entry);
 	nsessions++;
 	worker_session_opened(w);
+	metrics_session(worker_metrics(w), lc);
 
 	if (!netlist_match(&conf->client_networks, sa)) {
 		log_warnx("%s reject client=%s reason=\"not in client_networks\"",
@@ -895,6 +897,8 @@ client_reply_cb(void *arg, const struct smtp_reply *r)
 					n = lf - buf_data(&r->text);
 			}
 			log_escape(rep, sizeof(rep), buf_data(&r->text), n);
+			metrics_return_reply(worker_metrics(s->w), s->lc,
+			    r->code);
 			tx_finish(s, r->code / 100 == 2 ? "delivered" :
 			    r->code / 100 == 4 ? "deferred" : "rejected");
 			tx_end(s, s->lasttx, rep);
@@ -948,6 +952,7 @@ session_client_lost(struct session *s, const char *why)
 		case P_DATAEND:
 			buf_printf(&p->reply, "451 4.4.2 %s Error: return port "
 			    "%s\r\n", s->conf->myhostname, why);
+			metrics_return_reply(worker_metrics(s->w), s->lc, 0);
 			tx_finish(s, "deferred");
 			tx_end(s, s->lasttx, "return port failed");
 			s->lasttx = NULL;
@@ -1219,6 +1224,7 @@ tx_forward(struct session *s)
 		/* lost while the mode worked: the sticky path handles it */
 		reply_local(s, SMTP_CMD_DATA, "451 4.4.2 %s Error: return "
 		    "port connection lost", s->conf->myhostname);
+		metrics_return_reply(worker_metrics(s->w), s->lc, 0);
 		s->tx = NULL;
 		tx_end(s, t, "return port lost");
 		session_enter_state(s, S_CMD);
@@ -1318,6 +1324,8 @@ tx_log(struct session *s, struct tx *t, const char *reply)
 
 	if (t == NULL)
 		return;
+	metrics_message(worker_metrics(s->w), s->lc, t->outcome, t->size,
+	    t->spool != NULL && spool_on_disk(t->spool));
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - t->start.tv_sec) * 1000 +
 	    (now.tv_nsec - t->start.tv_nsec) / 1000000;

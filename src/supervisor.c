@@ -26,8 +26,10 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "keyrot.h"
 #include "keytable.h"
 #include "log.h"
+#include "metrics.h"
 #include "netaddr.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -68,6 +70,8 @@ struct sup {
 	int			 restarts;
 	struct event		*ev_chld, *ev_hup, *ev_term, *ev_int;
 	struct event		*respawn;
+	struct metrics		*metrics;	/* metrics.h */
+	struct keyrot		*keyrot;	/* keyrot.h */
 };
 
 static int	sup_bind(struct sup *, const struct listener_conf *);
@@ -254,6 +258,7 @@ sup_spawn(struct sup *s, int id)
 	if (event_reinit(s->base) == -1)
 		fatalx("event_reinit");
 	event_base_free(s->base);
+	metrics_child(s->metrics, slot);	/* metrics.h: our slot */
 	for (j = 0; j < s->nbound; j++) {
 		for (i = 0; i < s->conf->nlisteners; i++)
 			if (wl[i].fd == s->bound[j].fd)
@@ -337,6 +342,7 @@ sup_sigchld(evutil_socket_t sig, short ev, void *arg)
 			if (time(NULL) - s->children[i].started < 2)
 				young = 1;
 			s->restarts++;
+			metrics_worker_restart(s->metrics);
 		} else
 			log_debug("worker %d (pid %ld) finished",
 			    s->children[i].id, (long)pid);
@@ -410,6 +416,11 @@ sup_sighup(evutil_socket_t sig, short ev, void *arg)
 	s->keys = nkeys;
 	s->user = nuser;
 	log_set_verbose(s->verbose || s->conf->verbose);
+	/* metrics.h, keyrot.h: new listeners, endpoint, successor keys */
+	if (metrics_configure(s->metrics, s->base, s->conf, err,
+	    sizeof(err)) == -1)
+		log_warnx("reload: %s", err);
+	keyrot_set(s->keyrot, s->conf, s->keys);
 	s->nworkers = sup_nworkers(s->conf);
 	s->per_worker = (s->conf->max_sessions + s->nworkers - 1) /
 	    s->nworkers;
@@ -504,6 +515,17 @@ supervisor_run(const char *path, int foreground, int verbose)
 			fprintf(stderr, "dkimgate: %s\n", err);
 		return 1;
 	}
+	/* metrics.h, keyrot.h: shared counters and rotation state */
+	s.metrics = metrics_new();
+	if (metrics_configure(s.metrics, s.base, s.conf, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		if (!foreground)
+			fprintf(stderr, "dkimgate: %s\n", err);
+		return 1;
+	}
+	s.keyrot = keyrot_new(s.base, s.metrics);
+	keyrot_set(s.keyrot, s.conf, s.keys);
 	if (daemon_pidfile_write(s.conf->pid_file) == -1)
 		log_warn("cannot write pid file %s", s.conf->pid_file);
 	s.ev_chld = evsignal_new(s.base, SIGCHLD, sup_sigchld, &s);
@@ -536,6 +558,8 @@ supervisor_run(const char *path, int foreground, int verbose)
 	event_free(s.ev_term);
 	event_free(s.ev_int);
 	event_free(s.respawn);
+	keyrot_free(s.keyrot);
+	metrics_free(s.metrics);
 	event_base_free(s.base);
 	keytable_free(s.keys);
 	config_free(s.conf);

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "dns.h"
 #include "log.h"
+#include "metrics.h"
 #include "smtp_server.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -321,6 +322,7 @@ worker_main(int id, const struct config *conf, struct keytable *keys,
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	w = worker_new(base, conf, keys);
+	w->metrics = metrics_self();	/* metrics.h: the slot of this child */
 	w->id = id;
 	w->max_sessions = max_sessions;
 	w->parent = getppid();
