@@ -16,8 +16,9 @@ BUILD_PKGS="
 # clang: second compiler build, sanitizers and libFuzzer harnesses
 # libcmocka-dev: unit tests; valgrind: unit tests under valgrind
 # mandoc: man page lint; systemd: systemd-analyze for the unit check
+# debhelper, devscripts: tests/pkg/deb.sh builds the Debian package
 CHECK_PKGS="
-	clang libcmocka-dev valgrind mandoc systemd
+	clang libcmocka-dev valgrind mandoc systemd debhelper devscripts
 "
 # end-to-end tests: a private Postfix on loopback (smtp-source/smtp-sink
 # come with it), the Debian python3 with python3-dkim and dnspython, Perl's
