@@ -53,6 +53,7 @@
 
 #include "dns.h"
 #include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 #ifndef DNS_ROOT_KEY_AUTR
@@ -581,6 +582,7 @@ dns_query_deliver(struct dns_query *q)
 	    ans.elapsed_ms);
 	TAILQ_REMOVE(&q->dns->queries, q, entry);
 	q->state = DNSQ_DELIVERING;
+	metrics_dns(metrics_self(), ans.status, ans.sec, ans.elapsed_ms);
 	q->cb(q->arg, &ans);
 	free(rr);
 	free(names);

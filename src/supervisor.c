@@ -415,6 +415,8 @@ sup_sighup(evutil_socket_t sig, short ev, void *arg)
 	s->conf = nconf;
 	s->keys = nkeys;
 	s->user = nuser;
+	/* the log ident pointed into the old configuration, now freed */
+	log_init(s->foreground, s->conf->syslog_name, s->conf->facility);
 	log_set_verbose(s->verbose || s->conf->verbose);
 	/* metrics.h, keyrot.h: new listeners, endpoint, successor keys */
 	if (metrics_configure(s->metrics, s->base, s->conf, err,

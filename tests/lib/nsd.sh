@@ -13,6 +13,11 @@
 #                                      # PID in DIR/nsd.pid, wait until it
 #                                      # answers; exports NSD_PORT
 #   nsd_stop DIR                       # kill by PID, wait until gone
+#   nsd_update_zone DIR ZONE KIND BODY # replace a served zone's records
+#                                      # (same KIND as when added; signed
+#                                      # again with the zone's key) and
+#                                      # make the running NSD reload it;
+#                                      # poll with dig for the new data
 #
 #   nsd_dkim_record SEL DOMAIN KEYFILE [rsa|ed25519]
 #       print a zone-file TXT line "SEL._domainkey.DOMAIN. IN TXT (...)"
@@ -141,6 +146,46 @@ nsd_add_zone() {
 		grep -v '^;' "$ks.ds" >> "$dir/trust-anchors.ds"
 	fi
 	printf '%s %s\n' "$zone" "$zfile" >> "$dir/zones.list"
+}
+
+# nsd_update_zone DIR ZONE KIND BODYFILE - new records for a zone added
+# with nsd_add_zone (same KIND), re-signed with its key, then SIGHUP to
+# NSD, which reads zone files whose mtime changed. Returns once the
+# signal is sent; the caller polls for the data it expects.
+nsd_update_zone() {
+	local dir=$1 zone=${2%.} kind=$3 body=$4
+	local zfile="$dir/zones/$zone.zone" ks inc exp
+	case $kind in
+	signed) inc=20250101000000; exp=20560101000000 ;;
+	bogus)  inc=20190101000000; exp=20200101000000 ;;
+	plain)  ;;
+	*) echo "nsd_update_zone: bad kind '$kind'" >&2; return 1 ;;
+	esac
+	[ -r "$body" ] || { echo "nsd_update_zone: cannot read $body" >&2;
+	    return 1; }
+	{
+		printf '$ORIGIN %s.\n$TTL 300\n' "$zone"
+		if ! grep -Eq '[[:space:]]SOA[[:space:]]' "$body"; then
+			printf '@ IN SOA ns.%s. hostmaster.%s. ' "$zone" "$zone"
+			printf '( 2025010101 3600 600 86400 300 )\n'
+			printf '@ IN NS ns.%s.\n' "$zone"
+			printf 'ns IN A 127.0.0.1\n'
+		fi
+		cat "$body"
+		echo
+	} > "$zfile.new" && mv "$zfile.new" "$zfile" || return 1
+	if [ "$kind" != plain ]; then
+		ks="$dir/keys/$(cat "$dir/keys/$zone.base")" || return 1
+		ldns-signzone -i "$inc" -e "$exp" -f "$zfile.signed.new" \
+		    "$zfile" "$ks" || {
+			echo "nsd_update_zone: ldns-signzone failed" >&2
+			return 1
+		}
+		mv "$zfile.signed.new" "$zfile.signed" || return 1
+	fi
+	[ -r "$dir/nsd.pid" ] || { echo "nsd_update_zone: NSD not running" >&2;
+	    return 1; }
+	kill -HUP "$(cat "$dir/nsd.pid")"
 }
 
 # nsd_start DIR - write the configuration, start NSD, wait for answers
