@@ -23,10 +23,12 @@ CHECK_PKGS="
 # end-to-end tests: a private Postfix on loopback (smtp-source/smtp-sink
 # come with it), the Debian python3 with python3-dkim and dnspython, Perl's
 # Mail::DKIM, NSD + ldns tools for DNSSEC-signed test zones, dig to poll NSD,
-# iproute2 (ss), util-linux (setsid), bsdutils (script), procps, openssl CLI
+# iproute2 (ss), util-linux (setsid), bsdutils (script), procps, openssl CLI;
+# python3-prometheus-client parses the metrics endpoint (tests/ops)
 E2E_PKGS="
 	postfix swaks
 	python3 python3-dkim python3-dnspython python3-yaml
+	python3-prometheus-client
 	libmail-dkim-perl libnet-dns-perl
 	nsd ldnsutils bind9-dnsutils dns-root-data
 	iproute2 util-linux bsdutils procps openssl ca-certificates
