@@ -20,6 +20,8 @@
  * id is always claimed by authres_claims, and authres_forged over a
  * header block holding it agrees with authres_claims.
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

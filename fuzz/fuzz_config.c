@@ -9,7 +9,8 @@
  * config.c reads files only (cfg_parse_text is internal), hence the
  * memfd. Errors must come back as one "FILE:LINE: message" string.
  */
-#define _GNU_SOURCE
+#include "autoconf.h"
+
 #include <sys/mman.h>
 
 #include <stdint.h>

@@ -16,6 +16,8 @@
  *     WSP around the colon or at the end, no LF inside, and is a fixed
  *     point.
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

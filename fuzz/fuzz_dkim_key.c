@@ -12,6 +12,8 @@
  * nothing behind (LeakSanitizer); dkim_key_check answers 0 or -1 with a
  * reason for signatures of each algorithm.
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -14,6 +14,8 @@
  *   - dkim_sig_header_input() over a small header block holding the
  *     field succeeds for both canonicalizations.
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

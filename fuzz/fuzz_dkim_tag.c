@@ -10,6 +10,8 @@
  * colon-list iterator advances, stays inside the value and yields
  * non-empty items; FWS lengths never pass the end.
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -7,6 +7,8 @@
  * its documented values (policies -2..2, alignment 'r'/'s', psd
  * 'y'/'n'/'u', t 0/'y'/'n', pct -2..100, rua_valid 0/1).
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,6 +11,8 @@
  * through dkim_key_txt_concat (the key-record path) and satisfies
  * spf_record_is_spf / dmarc_record_parse without crashing.
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

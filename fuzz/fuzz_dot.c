@@ -14,6 +14,8 @@
  *   - dot_stuff(content) + ".\r\n" decodes to the same content again;
  *   - the bytes consumed never exceed what was fed.
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

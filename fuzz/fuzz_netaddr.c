@@ -10,6 +10,8 @@
  * parses to the same address; a list owns what it allocates
  * (LeakSanitizer) and matches without crashing.
  */
+#include "autoconf.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>

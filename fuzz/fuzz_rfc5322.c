@@ -10,6 +10,8 @@
  * mailbox is a C string under 256 bytes whose domain part follows its
  * last '@'; a failed parse reports -1 and leaves no partial slot.
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -9,6 +9,8 @@
  * to every parser. Invariants: every result points inside the line,
  * lengths are in range, decoded XFORWARD values are NUL-terminated.
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -14,6 +14,8 @@
  * '%' a valid string expands to itself (for domain and modifier
  * contexts).
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -10,6 +10,8 @@
  * the mechanisms' kinds; the error text is a C string that fits and
  * holds no control byte (it is logged).
  */
+#include "autoconf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

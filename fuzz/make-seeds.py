@@ -257,6 +257,10 @@ def main():
               "v=DMARC1;p=none", "v = DMARC1 ; p = quarantine ; t = n",
               "v=DMARC1; p=bogus; psd=y; rua=mailto:a@b,mailto:c@d!10m"]:
         put("fuzz_dmarc", s)
+    # verify (flags, 4 seed bytes, message); flags 0x04: keys answered
+    # mid-body, 0x01: secure answers
+    for i, m in enumerate(msgs):
+        put("fuzz_verify", bytes([(i * 5) & 0x7f, 0, 0, 0, 3 * i]) + m)
     # netaddr
     for s in ["127.0.0.1:10027", "[::1]:10028", "10.0.0.0/8",
               "127.0.0.0/8, [::1]/128 192.168.0.0/16 2001:db8::/32",

@@ -14,7 +14,7 @@ FUZZ_SRCS = fuzz/fuzz_smtp.c fuzz/fuzz_dot.c fuzz/fuzz_rfc5322.c \
 	fuzz/fuzz_config.c fuzz/fuzz_dkim_tag.c fuzz/fuzz_dkim_sig.c \
 	fuzz/fuzz_dkim_key.c fuzz/fuzz_dkim_canon.c fuzz/fuzz_dns.c \
 	fuzz/fuzz_authres.c fuzz/fuzz_spf_record.c fuzz/fuzz_spf_macro.c \
-	fuzz/fuzz_dmarc.c fuzz/fuzz_netaddr.c
+	fuzz/fuzz_dmarc.c fuzz/fuzz_netaddr.c fuzz/fuzz_verify.c
 FUZZ_HARNESSES = $(FUZZ_SRCS:.c=)
 
 ## The archive holds every src/*.c but dkimgate.c (main): the linker
@@ -22,7 +22,7 @@ FUZZ_HARNESSES = $(FUZZ_SRCS:.c=)
 ## never break the fuzz build.
 
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror \
 	-Wno-unused-parameter
 FUZZ_CPPFLAGS = -I$(top_builddir) -I$(top_srcdir)/src -I$(top_srcdir)/fuzz \
 	$(LIBEVENT_CFLAGS) $(LIBUNBOUND_CFLAGS) $(LIBCRYPTO_CFLAGS) \
