@@ -1,14 +1,14 @@
 /*
- * dmarc.c - DMARC (RFC 9989; text of draft-ietf-dmarc-dmarcbis-41, cited
- * as "bis") on the asynchronous DNS of dns.h. See dmarc.h.
+ * dmarc.c - DMARC (RFC 9989) on the asynchronous DNS of dns.h. See
+ * dmarc.h.
  *
  * Every _dmarc TXT look-up goes through a per-message cache, so the Tree
  * Walks from the Author Domain and from each authenticated identifier
- * (bis 4.10.2) share their answers (they usually meet at the
+ * (RFC 9989 4.10.2) share their answers (they usually meet at the
  * Organizational Domain and above). A walk issues its (at most eight)
  * queries together but consumes the answers in order, from the longest
- * name to the shortest, and stops at a record with psd=y or psd=n
- * (bis 4.10 steps 2 and 6), so its outcome is that of the sequential
+ * name to the shortest, and stops at a record with psd=y or psd=n (RFC
+ * 9989 4.10 steps 2 and 6), so its outcome is that of the sequential
  * walk. After every answer dmarc_progress() recomputes what can be
  * decided; the result is delivered from the event loop through a timer.
  */
@@ -17,12 +17,11 @@
 #include <sys/types.h>
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -113,7 +112,7 @@ struct dmarc_req {
 	struct dmarc_walk	 walks[DMARC_NWALK];
 	int			 nwalks;
 
-	/* existence of the Author Domain, for np (bis 4.10.1, A.4) */
+	/* existence of the Author Domain, for np (RFC 9989 4.10.1, A.4) */
 	struct dns_query	*exq;
 	int			 ex_state;	/* 0 no, 1 asked, 2 done */
 	enum dns_status		 ex_status;
@@ -128,14 +127,17 @@ struct dmarc_req {
 };
 
 static int	 dmarc_name_norm(const char *, char *);
+static int	 dmarc_utf8_label(const unsigned char *, size_t, char *,
+		    size_t);
+static uint32_t	 dmarc_adapt(uint32_t, uint32_t, int);
 static int	 dmarc_nlabels(const char *);
 static const char *dmarc_suffix(const char *, int);
 static int	 dmarc_is_suffix(const char *, const char *);
 static int	 dmarc_policy_value(const char *, size_t);
+static int	 dmarc_uri_one(const char *, size_t);
 static int	 dmarc_uri_ok(const char *, size_t);
 static int	 dmarc_ieq(const char *, size_t, const char *);
 static void	 dmarc_safe_copy(char *, size_t, const char *);
-static unsigned	 dmarc_default_random(void);
 static int	 dmarc_cache_get(struct dmarc_req *, const char *);
 static void	 dmarc_txt_cb(void *, const struct dns_answer *);
 static void	 dmarc_exist_cb(void *, const struct dns_answer *);
@@ -153,8 +155,6 @@ static void	 dmarc_preason(struct dmarc_req *, const char *, ...)
 static void	 dmarc_timer_cb(evutil_socket_t, short, void *);
 static void	 dmarc_note_sec(struct dmarc_req *, enum dns_status,
 		    enum dns_sec);
-
-static unsigned	 (*dmarc_random)(void) = dmarc_default_random;
 
 static const char *const dmarc_res_names[] = {
 	"none", "pass", "fail", "temperror", "permerror"
@@ -179,30 +179,6 @@ dmarc_policy_name(enum dmarc_policy p)
 	    sizeof(dmarc_policy_names[0]))
 		return "none";
 	return dmarc_policy_names[p];
-}
-
-void
-dmarc_set_random(unsigned (*fn)(void))
-{
-	dmarc_random = fn != NULL ? fn : dmarc_default_random;
-}
-
-/*
- * dmarc_default_random - 0..99 for pct sampling; statistical quality
- * is all RFC 7489 6.6.4 needs (a xorshift seeded per process).
- */
-static unsigned
-dmarc_default_random(void)
-{
-	static unsigned long long	 s;
-
-	if (s == 0)
-		s = ((unsigned long long)time(NULL) << 20) ^
-		    (unsigned long long)getpid() ^ 0x9e3779b97f4a7c15ULL;
-	s ^= s << 13;
-	s ^= s >> 7;
-	s ^= s << 17;
-	return (unsigned)(s % 100);
 }
 
 /* ---------------------------------------------------------------- */
@@ -242,50 +218,103 @@ dmarc_policy_value(const char *v, size_t n)
 }
 
 /*
- * dmarc_uri_ok - does a dmarc-urilist (bis 4.8) hold at least one
- * syntactically valid URI (RFC 3986 3.1: scheme ":" something)?
+ * dmarc_uri_one - is v/n one dmarc-uri, or an obs-dmarc-uri (with RFC
+ * 7489's "!size" suffix), of RFC 9989 4.8: an RFC 3986 URI (section 3:
+ * scheme ":" then the characters a URI may hold, percent-encodings well
+ * formed, at most one "#"), in which "," and "!" are percent-encoded?
+ */
+static int
+dmarc_uri_one(const char *v, size_t n)
+{
+	static const char	 other[] = "-._~$&'()*+;=:/?[]@";
+	size_t			 i, e, d;
+	int			 c, hash = 0;
+
+#define ALPHA(c)	(((c) >= 'a' && (c) <= 'z') || \
+			    ((c) >= 'A' && (c) <= 'Z'))
+#define DIGIT(c)	((c) >= '0' && (c) <= '9')
+#define HEXDIG(c)	(DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || \
+			    ((c) >= 'A' && (c) <= 'F'))
+	/* obs-dmarc-report-size = "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] */
+	for (e = 0; e < n && v[e] != '!'; e++)
+		;
+	if (e < n) {
+		for (d = e + 1; d < n && DIGIT(v[d]); d++)
+			;
+		if (d == e + 1)
+			return 0;
+		if (d < n && strchr("kmgtKMGT", v[d]) != NULL)
+			d++;
+		if (d != n)
+			return 0;
+	}
+	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
+	if (e == 0 || !ALPHA(v[0]))
+		return 0;
+	for (i = 1; i < e && (ALPHA(v[i]) || DIGIT(v[i]) || v[i] == '+' ||
+	    v[i] == '-' || v[i] == '.'); i++)
+		;
+	if (i >= e || v[i] != ':')
+		return 0;
+	for (i++; i < e; i++) {
+		c = (unsigned char)v[i];
+		if (c == '%') {
+			if (i + 2 >= e || !HEXDIG(v[i + 1]) ||
+			    !HEXDIG(v[i + 2]))
+				return 0;
+			i += 2;
+		} else if (c == '#') {
+			if (hash++)
+				return 0;
+		} else if (!ALPHA(c) && !DIGIT(c) &&
+		    (c == '\0' || strchr(other, c) == NULL))
+			return 0;
+	}
+#undef ALPHA
+#undef DIGIT
+#undef HEXDIG
+	return 1;
+}
+
+/*
+ * dmarc_uri_ok - does a dmarc-urilist (RFC 9989 4.8: URIs separated by
+ * *WSP "," *WSP) hold at least one syntactically valid reporting URI (RFC
+ * 9989 4.10.1)?
  */
 static int
 dmarc_uri_ok(const char *v, size_t n)
 {
-	size_t	 i = 0, s;
-	int	 c;
+	size_t	 i = 0, s, e;
 
-	while (i < n) {
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
+	while (i <= n) {
 		s = i;
 		while (i < n && v[i] != ',')
 			i++;
-		/* element v[s..i) */
-		c = s < i ? (unsigned char)v[s] : 0;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-			size_t	 j = s + 1;
-
-			while (j < i && ((v[j] >= 'a' && v[j] <= 'z') ||
-			    (v[j] >= 'A' && v[j] <= 'Z') ||
-			    (v[j] >= '0' && v[j] <= '9') || v[j] == '+' ||
-			    v[j] == '-' || v[j] == '.'))
-				j++;
-			if (j < i && v[j] == ':' && j + 1 < i &&
-			    v[j + 1] != ' ')
-				return 1;
-		}
+		e = i;
+		while (s < e && (v[s] == ' ' || v[s] == '\t'))
+			s++;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (dmarc_uri_one(v + s, e - s))
+			return 1;
+		i++;
 	}
 	return 0;
 }
 
 /*
- * dmarc_record_parse - bis 4.7, 4.8:
+ * dmarc_record_parse - RFC 9989 4.7, 4.8:
  *   dmarc-record  = dmarc-version *(dmarc-sep dmarc-tag) [dmarc-sep]
  *   dmarc-version = "v" equals %s"DMARC1"
  *   dmarc-sep = *WSP ";" *WSP; equals = *WSP "=" *WSP
  *   dmarc-tag = 1*ALPHA equals 1*dmarc-value
- * A record whose first tag is not v=DMARC1 is not a DMARC record. In the
- * rest, unknown tags are ignored and a tag with a syntax error is
- * discarded in favour of its default (bis 4.8); for p, sp and np that is
- * noted (-2), since bis 4.10.1 treats such records specially. The first
- * of duplicate tags counts.
+ * A record that does not start with v=DMARC1 is not a DMARC record (4.7:
+ * "v" first; the tag name is an ABNF string, so "V" too, RFC 5234 2.3;
+ * the value is case-sensitive, RFC 7405). In the rest, unknown tags are
+ * ignored (4.7), and so are pct, rf and ri, which RFC 9989 removed (C.5.2;
+ * pct is only reported); a tag with a syntax error is discarded in favour
+ * of its default (4.8); for p, sp and np that is noted (-2), since 4.10.1
+ * treats such records specially. The first of duplicate tags counts.
  */
 int
 dmarc_record_parse(const char *p, size_t len, struct dmarc_record *rec)
@@ -298,12 +327,10 @@ dmarc_record_parse(const char *p, size_t len, struct dmarc_record *rec)
 	rec->pct = -1;
 	rec->adkim = rec->aspf = 'r';
 	rec->psd = 'u';
-	rec->t = 0;
+	rec->t = 'n';
 
 #define WSP(c)	((c) == ' ' || (c) == '\t')
-	while (i < len && WSP(p[i]))
-		i++;
-	if (i >= len || p[i] != 'v')
+	if (len == 0 || (p[0] != 'v' && p[0] != 'V'))
 		return -1;
 	i++;
 	while (i < len && WSP(p[i]))
@@ -350,9 +377,13 @@ dmarc_record_parse(const char *p, size_t len, struct dmarc_record *rec)
 		ve = i;
 		while (ve > vs && WSP(p[ve - 1]))
 			ve--;
-		/* dmarc-value = %x20-3A / %x3C-7E */
+		/*
+		 * dmarc-value = %x20-3A / %x3C-7E, and the WSP the value
+		 * rule of a tag may hold (dmarc-urilist: HTAB)
+		 */
 		for (v = 0; vs + (size_t)v < ve; v++)
-			if ((unsigned char)p[vs + v] < 0x20 ||
+			if (((unsigned char)p[vs + v] < 0x20 &&
+			    p[vs + v] != '\t') ||
 			    (unsigned char)p[vs + v] > 0x7e)
 				break;
 		if (vs + (size_t)v < ve || ve == vs)
@@ -411,11 +442,9 @@ dmarc_record_parse(const char *p, size_t len, struct dmarc_record *rec)
 			if (ve - vs == 1 && (dmarc_ieq(p + vs, 1, "y") ||
 			    dmarc_ieq(p + vs, 1, "n")))
 				rec->t = (char)(p[vs] | 0x20);
-			else
-				rec->t = 'n';
 			break;
 		case 128:
-			/* RFC 7489 6.3: 0..100 */
+			/* RFC 7489 6.3: 0..100; reported, never applied */
 			rec->pct = -2;
 			if (ve > vs && ve - vs <= 3) {
 				int	 n = 0;
@@ -443,37 +472,176 @@ dmarc_record_parse(const char *p, size_t len, struct dmarc_record *rec)
 /* names                                                             */
 
 /*
- * dmarc_name_norm - lower-case copy without a trailing dot into out
- * (DMARC_DOMAIN_MAX bytes); -1 unless a usable ASCII DNS name (labels of
- * 1..63 bytes, 253 in all). bis 5.3.1 wants U-labels converted to
- * A-labels; without IDNA support such names are refused.
+ * dmarc_name_norm - the name as DMARC compares and looks it up, into out
+ * (DMARC_DOMAIN_MAX bytes): ASCII lower case, no trailing dot, and every
+ * label holding UTF-8 converted to its A-label (RFC 9989 5.3.1: U-labels
+ * MUST be converted, RFC 5890 2.3.2.1); -1 if the input is not UTF-8 or
+ * the result is no usable DNS name (labels of 1..63 bytes, 253 in all).
  */
 static int
 dmarc_name_norm(const char *in, char *out)
 {
-	size_t	 n = strlen(in), i, lab = 0;
-	int	 c;
+	const unsigned char	*u = (const unsigned char *)in;
+	size_t			 n = strlen(in), s, e, i, o = 0;
+	int			 l, ascii;
 
 	if (n > 0 && in[n - 1] == '.')
 		n--;
-	if (n == 0 || n > 253)
+	if (n == 0 || n > 4 * 253)
 		return -1;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)in[i];
-		if (c <= 0x20 || c >= 0x7f || c == '[' || c == ']' || c == '@')
+	for (s = 0; s <= n; s = e + 1) {
+		for (e = s; e < n && u[e] != '.'; e++)
+			;
+		if (e == s)
 			return -1;
-		if (c == '.') {
-			if (lab == 0)
+		ascii = 1;
+		for (i = s; i < e; i++)
+			if (u[i] >= 0x80)
+				ascii = 0;
+			else if (u[i] <= 0x20 || u[i] == 0x7f || u[i] == '[' ||
+			    u[i] == ']' || u[i] == '@')
 				return -1;
-			lab = 0;
-		} else if (++lab > 63)
-			return -1;
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+		if (o > 0) {
+			if (o + 2 > 253)
+				return -1;
+			out[o++] = '.';
+		}
+		if (ascii) {
+			if (e - s > 63 || o + (e - s) > 253)
+				return -1;
+			for (i = s; i < e; i++)
+				out[o++] = (char)(u[i] >= 'A' && u[i] <= 'Z' ?
+				    u[i] - 'A' + 'a' : u[i]);
+		} else {
+			if ((l = dmarc_utf8_label(u + s, e - s, out + o,
+			    253 - o)) == -1)
+				return -1;
+			o += (size_t)l;
+		}
 	}
-	if (lab == 0)
-		return -1;
-	out[n] = '\0';
+	out[o] = '\0';
 	return 0;
+}
+
+/*
+ * dmarc_adapt - the bias adaptation function of RFC 3492 6.1 (Punycode:
+ * base 36, tmin 1, tmax 26, skew 38, damp 700).
+ */
+static uint32_t
+dmarc_adapt(uint32_t delta, uint32_t npoints, int first)
+{
+	uint32_t	 k = 0;
+
+	delta = first ? delta / 700 : delta / 2;
+	delta += delta / npoints;
+	while (delta > ((36 - 1) * 26) / 2) {
+		delta /= 36 - 1;
+		k += 36;
+	}
+	return k + (36 * delta) / (delta + 38);
+}
+
+/*
+ * dmarc_utf8_label - the A-label of the UTF-8 label u/n: "xn--" and the
+ * Punycode encoding (RFC 3492 6.3) of its code points, ASCII letters
+ * lowered, into out (room bytes, not terminated). Returns its length, or
+ * -1 for bad UTF-8 (RFC 3629 3: no overlong forms, no surrogates) or an
+ * A-label longer than 63 bytes or than room.
+ */
+static int
+dmarc_utf8_label(const unsigned char *u, size_t n, char *out, size_t room)
+{
+	uint32_t	 cp[64], c, m, delta, bias, h, b, q, k, t, d, min;
+	size_t		 i, j, len, ncp = 0, o;
+	char		 a[64];
+
+	for (i = 0; i < n; i += len) {
+		c = u[i];
+		if (c < 0x80) {
+			len = 1;
+			min = 0;
+			if (c >= 'A' && c <= 'Z')
+				c += 'a' - 'A';
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			c &= 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			c &= 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			c &= 0x07;
+			min = 0x10000;
+		} else
+			return -1;
+		if (len > n - i)
+			return -1;
+		for (j = 1; j < len; j++) {
+			if ((u[i + j] & 0xc0) != 0x80)
+				return -1;
+			c = (c << 6) | (u[i + j] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return -1;
+		if (ncp == sizeof(cp) / sizeof(cp[0]))
+			return -1;	/* more than 63 bytes anyway */
+		cp[ncp++] = c;
+	}
+
+#define EMIT(x)	do {							\
+		if (o >= 63)						\
+			return -1;					\
+		a[o++] = (char)(x);					\
+	} while (0)
+#define DIGIT36(x)	((x) < 26 ? 'a' + (x) : '0' + (x) - 26)
+	memcpy(a, "xn--", 4);
+	o = 4;
+	for (j = 0; j < ncp; j++)
+		if (cp[j] < 0x80)
+			EMIT(cp[j]);
+	h = b = (uint32_t)(o - 4);
+	if (b > 0)
+		EMIT('-');
+	c = 0x80;
+	delta = 0;
+	bias = 72;
+	/* at most 64 code points up to 0x10ffff: no overflow in 32 bits */
+	while (h < ncp) {
+		for (m = UINT32_MAX, j = 0; j < ncp; j++)
+			if (cp[j] >= c && cp[j] < m)
+				m = cp[j];
+		delta += (m - c) * (h + 1);
+		c = m;
+		for (j = 0; j < ncp; j++) {
+			if (cp[j] < c)
+				delta++;
+			if (cp[j] != c)
+				continue;
+			for (q = delta, k = 36;; k += 36) {
+				t = k <= bias ? 1 : k >= bias + 26 ? 26 :
+				    k - bias;
+				if (q < t)
+					break;
+				d = t + (q - t) % (36 - t);
+				EMIT(DIGIT36(d));
+				q = (q - t) / (36 - t);
+			}
+			EMIT(DIGIT36(q));
+			bias = dmarc_adapt(delta, h + 1, h == b);
+			delta = 0;
+			h++;
+		}
+		delta++;
+		c++;
+	}
+#undef EMIT
+#undef DIGIT36
+	if (o > room)
+		return -1;
+	memcpy(out, a, o);
+	return (int)o;
 }
 
 /* dmarc_nlabels - number of labels of a normalized name */
@@ -554,7 +722,7 @@ dmarc_new(struct event_base *base, struct dns *dns, const char *const *from,
 	if ((r->timer = evtimer_new(base, dmarc_timer_cb, r)) == NULL)
 		fatalx("dmarc: cannot create a timer");
 
-	/* bis 5.3.1: exactly one Author Domain */
+	/* RFC 9989 5.3.1: exactly one Author Domain */
 	if (nfrom == 0 || from == NULL || from[0] == NULL ||
 	    from[0][0] == '\0') {
 		r->pstate = PS_PERMERROR;
@@ -577,7 +745,7 @@ dmarc_new(struct event_base *base, struct dns *dns, const char *const *from,
 			dmarc_preason(r, "several From domains");
 			return r;
 		}
-	/* bis 4.10.1: the walk from the Author Domain */
+	/* RFC 9989 4.10.1: the walk from the Author Domain */
 	(void)dmarc_walk_start(r, r->author);
 	return r;
 }
@@ -597,7 +765,7 @@ dmarc_evaluate(struct dmarc_req *r, const struct dmarc_auth *auth,
 	r->done = done;
 	r->arg = arg;
 	/*
-	 * bis 4.3, 4.4: SPF (MAIL FROM identity) pass, DKIM passes; and
+	 * RFC 9989 4.3, 4.4: SPF (MAIL FROM identity) pass, DKIM passes; and
 	 * the inconclusive ones (temperror), which matter if aligned
 	 */
 	if (auth != NULL && (auth->spf == SPF_RES_PASS ||
@@ -722,8 +890,9 @@ dmarc_cache_get(struct dmarc_req *r, const char *name)
 
 /*
  * dmarc_txt_cb - a _dmarc answer: keep the single DMARC record, if
- * there is exactly one (bis 4.10 steps 2, 6: records not starting with
- * v=DMARC1 are discarded, several are all discarded).
+ * there is exactly one (RFC 9989 4.10 steps 2, 6: records not starting
+ * with v=DMARC1 are discarded, several are all discarded). Records of
+ * any length count (no RDATA exceeds DMARC_RECORD_MAX).
  */
 static void
 dmarc_txt_cb(void *arg, const struct dns_answer *a)
@@ -731,7 +900,7 @@ dmarc_txt_cb(void *arg, const struct dns_answer *a)
 	struct dmarc_centry	*e = arg;
 	struct dmarc_record	 rec;
 	char			*buf;
-	size_t			 i, j, o, l;
+	size_t			 i, j, o, l, max = 0;
 	int			 n = 0, bad;
 
 	e->q = NULL;
@@ -741,15 +910,19 @@ dmarc_txt_cb(void *arg, const struct dns_answer *a)
 	if (a->status == DNS_OK && a->nrr == 0)
 		e->status = DNS_NODATA;
 	if (e->status == DNS_OK) {
-		buf = xmalloc(DMARC_RECORD_MAX + 1);
+		for (i = 0; i < a->nrr; i++)
+			if (a->rr[i].len > max)
+				max = a->rr[i].len;
+		if (max > DMARC_RECORD_MAX)
+			max = DMARC_RECORD_MAX;
+		buf = xmalloc(max + 1);
 		for (i = 0; i < a->nrr; i++) {
-			/* bis 4.5: the strings joined, in order */
+			/* RFC 9989 4.5: the strings joined, in order */
 			o = 0;
 			bad = 0;
 			for (j = 0; j < a->rr[i].len; j += 1 + l) {
 				l = a->rr[i].data[j];
-				if (j + 1 + l > a->rr[i].len ||
-				    o + l > DMARC_RECORD_MAX) {
+				if (j + 1 + l > a->rr[i].len || o + l > max) {
 					bad = 1;
 					break;
 				}
@@ -768,7 +941,7 @@ dmarc_txt_cb(void *arg, const struct dns_answer *a)
 }
 
 /*
- * dmarc_walk_start - bis 4.10: the targets of a Tree Walk from start:
+ * dmarc_walk_start - RFC 9989 4.10: the targets of a Tree Walk from start:
  * start itself, then (eight or fewer labels) its parent, or (more) its
  * right-most seven labels, then one label less each time down to the
  * top-level domain. All queries are issued now. Returns the walk index.
@@ -813,7 +986,7 @@ dmarc_note_sec(struct dmarc_req *r, enum dns_status st, enum dns_sec sec)
 
 /*
  * dmarc_walk_advance - consume the answers that are in, in order; a
- * record with psd=y or psd=n ends the walk (bis 4.10 steps 2, 6), a DNS
+ * record with psd=y or psd=n ends the walk (RFC 9989 4.10 steps 2, 6), a DNS
  * error makes its outcome unknown.
  */
 static void
@@ -841,7 +1014,7 @@ dmarc_walk_advance(struct dmarc_req *r, struct dmarc_walk *w)
 }
 
 /*
- * dmarc_walk_org - bis 4.10.2: the Organizational Domain from the
+ * dmarc_walk_org - RFC 9989 4.10.2: the Organizational Domain from the
  * records the walk found, longest name first: psd=n names it; psd=y
  * (other than at the start) names the domain one label below; else the
  * record with the fewest labels; without records, the start.
@@ -873,7 +1046,7 @@ dmarc_walk_org(struct dmarc_req *r, struct dmarc_walk *w)
 
 /*
  * dmarc_exist_cb - answer to the existence test of the Author Domain
- * (bis A.4: NXDOMAIN means it does not exist, anything else that it
+ * (RFC 9989 A.4: NXDOMAIN means it does not exist, anything else that it
  * does).
  */
 static void
@@ -889,7 +1062,7 @@ dmarc_exist_cb(void *arg, const struct dns_answer *a)
 }
 
 /*
- * dmarc_policy_step - bis 4.10.1: the record of the Author Domain; else
+ * dmarc_policy_step - RFC 9989 4.10.1: the record of the Author Domain; else
  * that of its Organizational Domain; else that of its Public Suffix
  * Domain. For a subdomain, sp applies if the Author Domain exists and np
  * if it does not, each falling back to p.
@@ -939,7 +1112,7 @@ dmarc_policy_step(struct dmarc_req *r)
 		if (use == NULL)
 			use = psd;
 		if (use == NULL) {
-			/* bis 4.10.1: no record, DMARC does not apply */
+			/* RFC 9989 4.10.1: no record, DMARC does not apply */
 			r->pstate = PS_NONE;
 			dmarc_preason(r, "no policy record");
 			return;
@@ -949,7 +1122,7 @@ dmarc_policy_step(struct dmarc_req *r)
 	}
 	rec = &use->rec;
 
-	/* bis 4.10.1: an invalid p, sp or np */
+	/* RFC 9989 4.10.1: an invalid p, sp or np */
 	if (rec->p == -2 || rec->sp == -2 || rec->np == -2) {
 		if (!rec->rua_valid) {
 			r->pstate = PS_PERMERROR;
@@ -964,7 +1137,7 @@ dmarc_policy_step(struct dmarc_req *r)
 	} else
 		r->prec = *rec;
 	if (r->prec.p == -1)
-		r->prec.p = DMARC_POLICY_NONE;	/* bis 4.7 */
+		r->prec.p = DMARC_POLICY_NONE;	/* RFC 9989 4.7 */
 
 	pol = r->prec.p;
 	if (use != e0) {
@@ -1007,7 +1180,7 @@ dmarc_policy_step(struct dmarc_req *r)
 }
 
 /*
- * dmarc_align_step - bis 4.4, 4.10.2: strict alignment is equality;
+ * dmarc_align_step - RFC 9989 4.4, 4.10.2: strict alignment is equality;
  * relaxed alignment is equality of the Organizational Domains, which may
  * need a Tree Walk from the identifier (started only if may_walk).
  */
@@ -1100,7 +1273,7 @@ dmarc_progress(struct dmarc_req *r)
 		dmarc_align_step(r, id, !r->res.spf_aligned &&
 		    !r->res.dkim_aligned);
 		if (id->state == AS_ALIGNED && id->tempfail)
-			error = 1;	/* bis 5.3.6: unknown, not fail */
+			error = 1;	/* RFC 9989 5.3.6: unknown, not fail */
 		else if (id->state == AS_ALIGNED) {
 			if (id->is_spf)
 				r->res.spf_aligned = 1;
@@ -1115,7 +1288,7 @@ dmarc_progress(struct dmarc_req *r)
 		else if (id->state != AS_NOT)
 			pending = 1;
 	}
-	/* bis 5.3.5: one aligned identifier suffices */
+	/* RFC 9989 5.3.5: one aligned identifier suffices */
 	if (r->res.spf_aligned || r->res.dkim_aligned) {
 		dmarc_finish(r, DMARC_RES_PASS, "%s aligned",
 		    r->res.dkim_aligned ? "DKIM" : "SPF");
@@ -1123,7 +1296,7 @@ dmarc_progress(struct dmarc_req *r)
 	}
 	if (pending)
 		return;
-	/* bis 5.3.6: a DNS error leaves neither pass nor fail */
+	/* RFC 9989 5.3.6: a DNS error leaves neither pass nor fail */
 	if (error) {
 		dmarc_finish(r, DMARC_RES_TEMPERROR,
 		    "an aligned identifier could not be checked");
@@ -1134,8 +1307,9 @@ dmarc_progress(struct dmarc_req *r)
 }
 
 /*
- * dmarc_finish - set the result (with the disposition, bis 4.7 t tag,
- * RFC 7489 6.6.4 pct) and deliver it from the event loop.
+ * dmarc_finish - set the result (with the disposition: RFC 9989 4.7,
+ * the t tag; RFC 7489's pct is not applied, C.5.2) and deliver it from
+ * the event loop.
  */
 static void
 dmarc_finish(struct dmarc_req *r, enum dmarc_res res, const char *fmt, ...)
@@ -1143,7 +1317,6 @@ dmarc_finish(struct dmarc_req *r, enum dmarc_res res, const char *fmt, ...)
 	struct timeval	 tv = { 0, 0 };
 	char		 buf[DMARC_REASON_MAX];
 	va_list		 ap;
-	int		 apply = 1;
 
 	if (r->finished)
 		return;
@@ -1158,14 +1331,9 @@ dmarc_finish(struct dmarc_req *r, enum dmarc_res res, const char *fmt, ...)
 		r->res.policy = DMARC_POLICY_NONE;
 	r->res.disposition = DMARC_POLICY_NONE;
 	if (res == DMARC_RES_FAIL) {
-		if (r->prec.t == 'y')
-			apply = 0;
-		else if (r->prec.t == 0 && r->prec.pct >= 0 &&
-		    r->prec.pct < 100 &&
-		    dmarc_random() >= (unsigned)r->prec.pct)
-			apply = 0;
+		/* RFC 9989 4.7 t=y: one level below, no effect on none */
 		r->res.disposition = r->res.policy;
-		if (!apply && r->res.policy != DMARC_POLICY_NONE) {
+		if (r->prec.t == 'y' && r->res.policy != DMARC_POLICY_NONE) {
 			r->res.disposition = (enum dmarc_policy)
 			    (r->res.policy - 1);
 			r->res.testing = 1;
@@ -1183,6 +1351,8 @@ dmarc_finish(struct dmarc_req *r, enum dmarc_res res, const char *fmt, ...)
 		    r->res.from_domain, dmarc_pstate_names[r->pstate],
 		    r->res.policy_domain, dmarc_policy_name(r->res.policy),
 		    r->ncache, r->nwalks);
+		if (r->pstate == PS_KNOWN && r->prec.pct != -1)
+			log_debug("dmarc: pct ignored (RFC 9989 C.5.2)");
 		for (i = 0; i < r->nids; i++)
 			log_debug("dmarc: identifier %s (%s%s) %s",
 			    r->ids[i].domain, r->ids[i].is_spf ? "spf" : "dkim",

@@ -1,14 +1,11 @@
 /*
- * dmarc.h - DMARC as standardized in RFC 9989 (DMARCbis, obsoleting
- * RFC 7489 and RFC 9091): policy discovery and Organizational Domains by
- * the DNS Tree Walk (no public suffix list), identifier alignment, the
- * psd, np and t tags, on the asynchronous DNS of dns.h. Records written
- * for RFC 7489 are still honoured: pct is applied (RFC 7489 6.6.4) when
- * no t tag is present, rf and ri are ignored.
- *
- * The text of RFC 9989 itself was not available while this was written;
- * the implementation follows draft-ietf-dmarc-dmarcbis-41 (the version in
- * the RFC Editor queue), whose section numbers are cited as "bis".
+ * dmarc.h - DMARC as standardized in RFC 9989 (obsoleting RFC 7489 and
+ * RFC 9091): policy discovery and Organizational Domains by the DNS Tree
+ * Walk (RFC 9989 4.10; no public suffix list), identifier alignment, the
+ * psd, np and t tags, on the asynchronous DNS of dns.h. Section numbers
+ * below are those of RFC 9989 unless another RFC is named. The tags RFC
+ * 9989 removed (pct, rf, ri: C.5.2, 9.3 "historic") are ignored, so an
+ * RFC 7489 record with pct= is applied in full unless it says t=y.
  *
  * Two phases, so that policy discovery overlaps the message transfer:
  *   d = dmarc_new(base, dns, from)   as soon as the From domain is known:
@@ -24,10 +21,9 @@
  *                                    then never called
  * dmarc_check() does both steps at once.
  *
- * Bounds: at most DMARC_WALK_MAX queries per Tree Walk (bis 4.10), one
- * walk for the From domain and one per distinct authenticated identifier
- * (at most DMARC_MAX_IDS of them), all sharing one cache of answers;
- * records longer than DMARC_RECORD_MAX are ignored.
+ * Bounds: at most DMARC_WALK_MAX queries per Tree Walk (4.10), one walk
+ * for the From domain and one per distinct authenticated identifier (at
+ * most DMARC_MAX_IDS of them), all sharing one cache of answers.
  *
  * Ownership: inputs are copied; the struct dmarc_result given to done
  * belongs to dmarc.c and stays valid until dmarc_free().
@@ -43,13 +39,14 @@
 struct event_base;
 struct dmarc_req;
 
-#define DMARC_WALK_MAX		8	/* bis 4.10: queries per walk */
+#define DMARC_WALK_MAX		8	/* 4.10: queries per walk */
 #define DMARC_MAX_IDS		8	/* identifiers looked at */
-#define DMARC_RECORD_MAX	2048
+/* the longest record: a whole TXT RDATA (16-bit RDLENGTH, RFC 1035 3.2.1) */
+#define DMARC_RECORD_MAX	65535
 #define DMARC_DOMAIN_MAX	256
 #define DMARC_REASON_MAX	160
 
-/* bis 9.2 result names */
+/* the result names of 9.2 */
 enum dmarc_res {
 	DMARC_RES_NONE = 0,	/* no policy record applies */
 	DMARC_RES_PASS,
@@ -64,7 +61,7 @@ enum dmarc_policy {
 	DMARC_POLICY_REJECT
 };
 
-/* which tag the policy came from (bis 4.10.1) */
+/* which tag the policy came from (4.10.1) */
 enum dmarc_policy_tag {
 	DMARC_TAG_P = 0,
 	DMARC_TAG_SP,
@@ -72,10 +69,11 @@ enum dmarc_policy_tag {
 };
 
 /*
- * A parsed policy record (bis 4.7, 4.8; RFC 7489 6.3 for pct). Tags with
- * a syntax error are reported as invalid (-2) and otherwise ignored;
- * absent tags are -1 (policies, pct) or their default (alignment 'r',
- * psd 'u', t 'n'). Unknown tags are ignored.
+ * A parsed policy record (4.7, 4.8). Tags with a syntax error are
+ * reported as invalid (-2) and otherwise ignored; absent tags are -1
+ * (policies, pct) or their default (alignment 'r', psd 'u', t 'n').
+ * Unknown tags are ignored. pct (RFC 7489 6.3) is only reported: RFC
+ * 9989 removed it (C.5.2) and nothing here applies it.
  */
 struct dmarc_record {
 	int	 p;		/* enum dmarc_policy, -1 absent, -2 invalid */
@@ -84,8 +82,8 @@ struct dmarc_record {
 	char	 adkim;		/* 'r' or 's' */
 	char	 aspf;
 	char	 psd;		/* 'y', 'n' or 'u' */
-	char	 t;		/* 'y', 'n'; 0 when absent */
-	int	 pct;		/* 0..100, -1 absent, -2 invalid */
+	char	 t;		/* 'y' or 'n' (the default) */
+	int	 pct;		/* 0..100, -1 absent, -2 invalid; ignored */
 	int	 rua_valid;	/* rua= holds a syntactically valid URI */
 };
 
@@ -93,7 +91,7 @@ struct dmarc_record {
  * A DKIM signature's outcome, as the verifier reports it. A signature
  * whose check failed for a temporary reason (temperror) makes the DMARC
  * result temperror instead of fail when its d= would have been aligned
- * (bis 5.3.6); an unaligned one cannot, so a stray broken signature does
+ * (5.3.6); an unaligned one cannot, so a stray broken signature does
  * not turn a failure into a temperror.
  */
 struct dmarc_dkim {
@@ -103,7 +101,7 @@ struct dmarc_dkim {
 };
 
 /*
- * The authenticated identifiers (bis 4.3, 4.4). spf_domain is the domain
+ * The authenticated identifiers (4.3, 4.4). spf_domain is the domain
  * SPF checked for the MAIL FROM identity: the MAIL FROM domain, or the
  * HELO domain for the null reverse-path (RFC 7208 2.4); it counts only
  * with spf == SPF_RES_PASS (SPF_RES_TEMPERROR: as a DKIM temperror
@@ -119,7 +117,7 @@ struct dmarc_auth {
 
 /*
  * The outcome.
- *   from_domain:   the Author Domain (header.from), lower case
+ *   from_domain:   the Author Domain (header.from), lower case, A-labels
  *   policy_domain: where the applied record was found ("" for none)
  *   org_domain:    the Organizational Domain of the Author Domain, when
  *                  it was needed and determined ("" otherwise)
@@ -127,9 +125,9 @@ struct dmarc_auth {
  *                  p, sp or np: policy_tag); DMARC_POLICY_NONE with
  *                  result none, temperror or permerror
  *   disposition:   what the policy asks for this message: none for pass,
- *                  else policy lowered one step when testing (t=y, or an
- *                  RFC 7489 pct sample that did not select the message)
- *   testing:       1 when t=y or pct lowered the disposition
+ *                  else the policy, lowered one step when the record says
+ *                  t=y (4.7)
+ *   testing:       1 when t=y lowered the disposition
  *   spf_aligned, dkim_aligned: an aligned pass exists
  *   dkim_domain:   the d= of the first aligned DKIM pass, or ""
  *   sec:           DNSSEC status of the answers the result rests on
@@ -158,10 +156,12 @@ typedef void (*dmarc_done_fn)(void *arg, const struct dmarc_result *);
 
 /*
  * dmarc_new - start DMARC for a message whose RFC5322.From field gave
- * the nfrom domains in from[] (bis 5.3.1: exactly one Author Domain is
+ * the nfrom domains in from[] (5.3.1: exactly one Author Domain is
  * needed; with none, or several different ones, the result is permerror
- * and nothing is looked up). Returns the handle (never NULL for non-NULL
- * base and dns).
+ * and nothing is looked up). Domain names are compared and looked up as
+ * A-labels: a label in UTF-8 is converted (5.3.1, RFC 5890 2.3.2.1,
+ * Punycode of RFC 3492; ASCII letters are lowered, nothing else is
+ * mapped). Returns the handle (never NULL for non-NULL base and dns).
  */
 struct dmarc_req *dmarc_new(struct event_base *, struct dns *,
 		    const char *const *from, size_t nfrom);
@@ -181,22 +181,16 @@ struct dmarc_req *dmarc_check(struct event_base *, struct dns *,
 		    const char *from_domain, const struct dmarc_auth *,
 		    dmarc_done_fn done, void *arg);
 
-/* dmarc_result_name, dmarc_policy_name - RFC 8601 / bis 9.1 texts */
+/* dmarc_result_name, dmarc_policy_name - the 9.2 and 9.1 texts */
 const char	*dmarc_result_name(enum dmarc_res);
 const char	*dmarc_policy_name(enum dmarc_policy);
 
 /*
  * dmarc_record_parse - pure parser (fuzzable): is p/len a DMARC policy
- * record ("v=DMARC1" first, bis 4.7), and what does it say? Returns 0
+ * record ("v=DMARC1" first, 4.7, 4.8), and what does it say? Returns 0
  * and fills rec, or -1 when it is not a DMARC record.
  */
 int		 dmarc_record_parse(const char *p, size_t len,
 		    struct dmarc_record *rec);
-
-/*
- * dmarc_set_random - tests only: the source of numbers 0..99 for pct
- * sampling (RFC 7489 6.6.4); NULL restores the default.
- */
-void		 dmarc_set_random(unsigned (*fn)(void));
 
 #endif

@@ -539,8 +539,16 @@ verify_write_spf_dmarc(struct verify_tx *tx, struct authres *ar)
 		props[0].value = r->from_domain[0] != '\0' ?
 		    r->from_domain : NULL;
 		props[0].len = AUTHRES_STRLEN;
+		/* RFC 9989 9.1: policy.dmarc, the policy applied (after
+		 * t=y; a reject not enforced is quarantine, 7.4) */
+		props[1].ptype = "policy";
+		props[1].property = "dmarc";
+		props[1].value = r->result == DMARC_RES_PASS ||
+		    r->result == DMARC_RES_FAIL ? dmarc_policy_name(applied) :
+		    NULL;
+		props[1].len = AUTHRES_STRLEN;
 		if (authres_add(ar, "dmarc", dmarc_result_name(r->result),
-		    NULL, comment, props, 1) == -1)
+		    NULL, comment, props, 2) == -1)
 			log_warnx("%s cannot add the DMARC result",
 			    tx->env->session_id);
 	}

@@ -9,7 +9,9 @@
 # secure/insecure/bogus, DMARC pass by SPF and by DKIM (a message signed by
 # "dkimgate sign"), relaxed alignment, sp for an existing subdomain, np for
 # a non-existent one, a PSD record (psd=y), t=y, and DMARC without SPF
-# inputs.
+# inputs; RFC 9989 details: an RFC 7489 pct= is ignored (C.5.2), "V=DMARC1"
+# is a record (4.8), a U-label From domain is looked up as its A-label
+# (5.3.1), and the applied policy is policy.dmarc (9.1).
 #
 # Part 2: the RFC 7208 conformance suite through NSD: each scenario's
 # zone data (tests/spf/suite2zone.py) is served as a root zone, every test
@@ -80,6 +82,12 @@ sub		IN TXT	"v=spf1 ip4:192.0.2.0/24 -all"
 _dmarc		IN TXT	"v=DMARC1; p=reject; sp=quarantine; np=reject; rua=mailto:dmarc@org.test"
 testing		IN A	192.0.2.12
 _dmarc.testing	IN TXT	"v=DMARC1; p=reject; t=y"
+legacy		IN A	192.0.2.13
+_dmarc.legacy	IN TXT	"v=DMARC1; p=quarantine; pct=0"
+upper		IN A	192.0.2.14
+_dmarc.upper	IN TXT	"V=DMARC1; p=none"
+xn--bcher-kva	IN A	192.0.2.15
+_dmarc.xn--bcher-kva	IN TXT	"v=DMARC1; p=quarantine"
 EOF
 cat > "$work/psd.body" <<'EOF'
 _dmarc		IN TXT	"v=DMARC1; p=reject; psd=y"
@@ -151,7 +159,7 @@ out=$(verify "$work/org.eml" --client-ip 192.0.2.10 --helo h.org.test \
     --mail-from a@org.test)
 expect "ip4 pass, secure, DMARC pass by SPF" "$out" \
     "spf=pass (matched ip4:192.0.2.0/24; secure) smtp.mailfrom=a@org.test smtp.helo=h.org.test" \
-    "dmarc=pass (p=reject dis=none) header.from=org.test"
+    "dmarc=pass (p=reject dis=none) header.from=org.test policy.dmarc=none"
 
 out=$(verify "$work/org.eml" --client-ip 198.51.100.25 --helo mail.org.test \
     --mail-from '<a@org.test>')
@@ -198,6 +206,24 @@ out=$(verify "$work/testing.eml" --client-ip 198.51.100.99 --helo x.example \
     --mail-from a@testing.org.test)
 expect "t=y: one step down" "$out" \
     "dmarc=fail (p=reject dis=quarantine) header.from=testing.org.test"
+
+msg a@legacy.org.test > "$work/legacy.eml"
+out=$(verify "$work/legacy.eml" --client-ip 198.51.100.99 --helo x.example \
+    --mail-from a@legacy.org.test)
+expect "RFC 7489 pct=0 is ignored (RFC 9989 C.5.2)" "$out" \
+    "dmarc=fail (p=quarantine dis=quarantine) header.from=legacy.org.test policy.dmarc=quarantine"
+
+msg a@upper.org.test > "$work/upper.eml"
+out=$(verify "$work/upper.eml" --client-ip 198.51.100.99 --helo x.example \
+    --mail-from a@upper.org.test)
+expect "V=DMARC1 is a DMARC record (RFC 9989 4.8)" "$out" \
+    "dmarc=fail (p=none dis=none) header.from=upper.org.test policy.dmarc=none"
+
+msg "a@b$(printf '\303\274')cher.org.test" > "$work/idn.eml"
+out=$(verify "$work/idn.eml" --client-ip 198.51.100.99 --helo x.example \
+    --mail-from a@org.test)
+expect "U-label From domain as A-label (RFC 9989 5.3.1)" "$out" \
+    "dmarc=fail (p=quarantine dis=quarantine) header.from=xn--bcher-kva.org.test"
 
 msg a@brand.psd.test > "$work/psd.eml"
 out=$(verify "$work/psd.eml" --client-ip 198.51.100.99 --helo x.example \

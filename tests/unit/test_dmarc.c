@@ -1,12 +1,12 @@
 /*
- * test_dmarc.c - unit tests for dmarc.c (RFC 9989 / DMARCbis, cited as
- * "bis" with the section numbers of draft-ietf-dmarc-dmarcbis-41): the
- * record parser, identifier alignment (bis B.1), the DNS Tree Walk and
- * its label limit (bis 4.10, B.4.2), policy found at an intermediate
- * name, psd=y and psd=n (bis 4.10.2, B.4.3), np for non-existent
- * subdomains, missing and broken records, pct (RFC 7489) and t=y, DNS
- * errors, DNSSEC status, and the two-phase API's callback discipline,
- * all on the mock resolver.
+ * test_dmarc.c - unit tests for dmarc.c (RFC 9989; section numbers are
+ * those of RFC 9989 unless another RFC is named): the record parser (4.7,
+ * 4.8), identifier alignment (B.1), the DNS Tree Walk and its label limit
+ * (4.10, B.4.2), policy found at an intermediate name, psd=y and psd=n
+ * (4.10.2, B.4.3), np for non-existent subdomains, missing and broken
+ * records, t=y and the removed pct (C.5.2), U-label Author Domains
+ * (5.3.1), DNS errors, DNSSEC status, and the two-phase API's callback
+ * discipline, all on the mock resolver.
  */
 #include "autoconf.h"
 
@@ -69,15 +69,20 @@ parse_defaults_and_syntax(void **state)
 	assert_int_equal(r.adkim, 'r');
 	assert_int_equal(r.aspf, 'r');
 	assert_int_equal(r.psd, 'u');
-	assert_int_equal(r.t, 0);
+	assert_int_equal(r.t, 'n');	/* 4.7: the default is n */
 	assert_int_equal(r.pct, -1);
 	assert_int_equal(r.rua_valid, 0);
 
-	/* whitespace around "=" and ";", trailing separator, any case */
-	s = " v = DMARC1 ;P = Quarantine\t; ADKIM=S;";
+	/* whitespace around "=" and ";", trailing separator, any case but
+	 * that of the version's value (4.8: "v" is an ABNF string,
+	 * case-insensitive by RFC 5234 2.3, %s"DMARC1" is not, RFC 7405) */
+	s = "v = DMARC1 ;P = Quarantine\t; ADKIM=S;";
 	assert_int_equal(dmarc_record_parse(s, strlen(s), &r), 0);
 	assert_int_equal(r.p, DMARC_POLICY_QUARANTINE);
 	assert_int_equal(r.adkim, 's');
+	s = "V=DMARC1; p=reject";
+	assert_int_equal(dmarc_record_parse(s, strlen(s), &r), 0);
+	assert_int_equal(r.p, DMARC_POLICY_REJECT);
 
 	/* bad values: p/sp/np noted invalid, others fall back to defaults */
 	s = "v=DMARC1; p=rejectt; sp=; np=block; adkim=x; psd=maybe; "
@@ -101,6 +106,57 @@ parse_defaults_and_syntax(void **state)
 	s = "v=DMARC1; rua=mailto:a@example.com!10m, https://x.example/r";
 	assert_int_equal(dmarc_record_parse(s, strlen(s), &r), 0);
 	assert_int_equal(r.rua_valid, 1);
+}
+
+/*
+ * parse_rua - 4.8: a dmarc-urilist is RFC 3986 URIs with "," and "!"
+ * percent-encoded, an optional obsolete "!size"; 4.10.1 wants at least
+ * one syntactically valid one
+ */
+static void
+parse_rua(void **state)
+{
+	static const struct {
+		const char	*rua;
+		int		 valid;
+	} t[] = {
+		{ "mailto:d@example.com", 1 },
+		{ "mailto:d@example.com!10m", 1 },
+		{ "mailto:d@example.com!10", 1 },
+		{ "mailto:d@example.com!m", 0 },
+		{ "mailto:d@example.com!10x", 0 },
+		{ "mailto:d%2Cx@example.com", 1 },
+		{ "mailto:d%zzx@example.com", 0 },
+		{ "mailto:d%2", 0 },
+		{ "https://r.example/a?b=c#f", 1 },
+		{ "https://r.example/a#f#g", 0 },
+		{ "mailto:a b@example.com", 0 },
+		{ "mailto:\"a\"@example.com", 0 },
+		{ "mailto:a^@example.com", 0 },
+		{ "1mailto:a@example.com", 0 },
+		{ "mailto", 0 },
+		{ ":a@example.com", 0 },
+		{ "mai|to:a@example.com", 0 },
+		{ "not a uri", 0 },
+		{ "", 0 },
+		/* one good element is enough, around the blanks of 4.8 */
+		{ "bad uri , mailto:d@example.com", 1 },
+		{ " mailto:d@example.com\t,\tbad uri", 1 },
+		{ ",,", 0 },
+	};
+	struct dmarc_record	 r;
+	char			 buf[256];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(buf, sizeof(buf), "v=DMARC1; p=none; rua=%s",
+		    t[i].rua);
+		assert_int_equal(dmarc_record_parse(buf, strlen(buf), &r), 0);
+		if (r.rua_valid != t[i].valid)
+			fail_msg("rua=%s: valid %d, want %d", t[i].rua,
+			    r.rua_valid, t[i].valid);
+	}
 
 	/* the input is not NUL-terminated */
 	assert_int_equal(dmarc_record_parse("v=DMARC1; p=reject", 13, &r), 0);
@@ -113,7 +169,9 @@ parse_not_dmarc(void **state)
 	static const char *const not[] = {
 		"", "v=spf1 -all", "v=DMARC10; p=none", "v=dmarc1; p=none",
 		"p=none; v=DMARC1", "v=DMARC1 p=none", "v:DMARC1; p=none",
-		"V=DMARC1; p=none", "DMARC1", "v=", "v=DMARC"
+		"DMARC1", "v=", "v=DMARC",
+		/* 4.7: a record must start with the v tag */
+		" v=DMARC1; p=none", "\tv=DMARC1"
 	};
 	struct dmarc_record	 r;
 	size_t			 i;
@@ -135,14 +193,6 @@ struct ctx {
 	struct dmarc_result	 res;
 };
 
-static unsigned	 fixed_random = 0;
-
-static unsigned
-test_random(void)
-{
-	return fixed_random;
-}
-
 static int
 setup(void **state)
 {
@@ -151,8 +201,6 @@ setup(void **state)
 	char			 err[128];
 
 	mock_dns_reset();
-	fixed_random = 0;
-	dmarc_set_random(test_random);
 	memset(&c, 0, sizeof(c));
 	memset(&conf, 0, sizeof(conf));
 	conf.timeout = 2;
@@ -172,7 +220,6 @@ teardown(void **state)
 	dns_free(c->dns);
 	event_base_free(c->base);
 	mock_dns_reset();
-	dmarc_set_random(NULL);
 	return 0;
 }
 
@@ -271,7 +318,7 @@ alignment_modes(void **state)
 	struct ctx		*c = *state;
 	const char *const	 child[] = { "child.example.com", NULL };
 
-	/* bis B.1.1 example 2 / B.1.2 example 2: relaxed */
+	/* RFC 9989 B.1.1 example 2 / B.1.2 example 2: relaxed */
 	rec("example.com", "v=DMARC1; p=reject");
 	run(c, "example.com", "child.example.com", NULL);
 	assert_int_equal(c->res.result, DMARC_RES_PASS);
@@ -299,7 +346,7 @@ alignment_modes(void **state)
 	assert_int_equal(c->res.spf_aligned, 1);
 	assert_int_equal(c->res.dkim_aligned, 0);
 
-	/* bis B.1.1 example 3: unrelated domains, no walk needed for them */
+	/* RFC 9989 B.1.1 example 3: unrelated domains, no walk for them */
 	mock_dns_reset();
 	rec("example.com", "v=DMARC1; p=reject");
 	run(c, "child.example.com", "example.net", NULL);
@@ -326,7 +373,7 @@ walk_simple_b41(void **state)
 	struct ctx		*c = *state;
 	const char *const	 dk[] = { "signing.example.com", NULL };
 
-	/* bis B.4.1 */
+	/* RFC 9989 B.4.1 */
 	rec("example.com", "v=DMARC1; p=reject");
 	rec("signing.example.com", "v=DMARC1; p=none");
 	run(c, "example.com", "example.com", dk);
@@ -358,7 +405,7 @@ walk_deep_b42(void **state)
 	const char *const	 dk[] = { "signing.example.com", NULL };
 	size_t			 i;
 
-	/* bis B.4.2: eight queries, the label limit skips b.c.d.e.f */
+	/* RFC 9989 B.4.2: eight queries, the label limit skips b.c.d.e.f */
 	rec("example.com", "v=DMARC1; p=reject; sp=quarantine");
 	rec("signing.example.com", "v=DMARC1; p=none");
 	run(c, "a.b.c.d.e.f.g.h.i.j.k.example.com", "example.com", dk);
@@ -381,7 +428,7 @@ walk_label_limit(void **state)
 {
 	struct ctx	*c = *state;
 
-	/* bis 5.1.8: a psd=n record beyond the limit is never seen */
+	/* RFC 9989 5.1.8: a psd=n record beyond the limit is never seen */
 	rec("example.com", "v=DMARC1; p=reject");
 	rec("b.c.d.e.f.g.example.com", "v=DMARC1; p=none; psd=n");
 	run(c, "mail.a.b.c.d.e.f.g.example.com", NULL, NULL);
@@ -418,7 +465,7 @@ walk_intermediate(void **state)
 	assert_int_equal(c->res.policy_tag, DMARC_TAG_SP);
 	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
 
-	/* bis 4.10.2: records at mail.example.com and example.com: the
+	/* RFC 9989 4.10.2: records at mail.example.com and example.com: the
 	 * one with the fewest labels is the Organizational Domain */
 	mock_dns_reset();
 	rec("mail.example.com", "v=DMARC1; p=reject");
@@ -426,7 +473,7 @@ walk_intermediate(void **state)
 	run(c, "a.mail.example.com", "other.example.com", NULL);
 	assert_int_equal(c->res.result, DMARC_RES_PASS);
 	assert_string_equal(c->res.org_domain, "example.com");
-	/* the policy is that of the Organizational Domain (bis 4.10.1) */
+	/* the policy is that of the Organizational Domain (RFC 9989 4.10.1) */
 	assert_string_equal(c->res.policy_domain, "example.com");
 	assert_int_equal(c->res.policy, DMARC_POLICY_NONE);
 
@@ -447,7 +494,7 @@ walk_psd_b43(void **state)
 	struct ctx		*c = *state;
 	const char *const	 dk[] = { "mail.mega.bank.example", NULL };
 
-	/* bis B.4.3 */
+	/* RFC 9989 B.4.3 */
 	rec("bank.example", "v=DMARC1; p=reject; psd=y");
 	rec("giant.bank.example", "v=DMARC1; p=quarantine");
 	run(c, "giant.bank.example", "mail.giant.bank.example", dk);
@@ -481,7 +528,7 @@ np_nonexistent(void **state)
 	assert_int_equal(c->res.result, DMARC_RES_FAIL);
 	assert_int_equal(c->res.policy_tag, DMARC_TAG_NP);
 	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
-	/* it exists (an empty answer is enough, bis A.4): sp */
+	/* it exists (an empty answer is enough, RFC 9989 A.4): sp */
 	mock_dns_status("real.example.com", DNS_T_A, DNS_NODATA,
 	    DNS_SEC_INSECURE);
 	run(c, "real.example.com", NULL, NULL);
@@ -528,7 +575,7 @@ missing_and_broken(void **state)
 	run(c, "example.com", NULL, NULL);
 	assert_int_equal(c->res.result, DMARC_RES_NONE);
 
-	/* one record split in several strings (bis 4.5) */
+	/* one record split in several strings (RFC 9989 4.5) */
 	mock_dns_reset();
 	e = mock_dns_add("_dmarc.example.com", DNS_T_TXT, DNS_OK,
 	    DNS_SEC_INSECURE, 0);
@@ -553,9 +600,79 @@ missing_and_broken(void **state)
 	assert_int_equal(c->res.result, DMARC_RES_FAIL);
 	assert_int_equal(c->res.policy, DMARC_POLICY_NONE);
 	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
-	/* p absent in an otherwise valid record: p=none (bis 4.7) */
+	/* p absent in an otherwise valid record: p=none (RFC 9989 4.7) */
 	mock_dns_reset();
 	rec("example.com", "v=DMARC1; rua=mailto:r@example.com");
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.policy, DMARC_POLICY_NONE);
+}
+
+/*
+ * records_which - which TXT records are DMARC records (4.10 steps 2, 6:
+ * those starting with the v tag, 4.7, 4.8; several are all discarded),
+ * at any length, and the p=none fallback of 4.10.1 only with a
+ * syntactically valid rua URI (4.8)
+ */
+static void
+records_which(void **state)
+{
+	struct ctx		*c = *state;
+	struct mock_dns_entry	*e;
+	char			*big;
+	size_t			 i, o;
+
+	/* a record with a blank before "v" is not a DMARC record, so the
+	 * other one is the only one */
+	e = mock_dns_add("_dmarc.example.com", DNS_T_TXT, DNS_OK,
+	    DNS_SEC_INSECURE, 0);
+	mock_dns_add_txt(e, " v=DMARC1; p=none");
+	mock_dns_add_txt(e, "v=DMARC1; p=reject");
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+	/* "V=DMARC1" is one: two records, both discarded */
+	mock_dns_reset();
+	e = mock_dns_add("_dmarc.example.com", DNS_T_TXT, DNS_OK,
+	    DNS_SEC_INSECURE, 0);
+	mock_dns_add_txt(e, "V=DMARC1; p=none");
+	mock_dns_add_txt(e, "v=DMARC1; p=reject");
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_NONE);
+
+	/* a long record (twelve 255-byte strings) is a record like any */
+	mock_dns_reset();
+	big = malloc(4096);
+	assert_non_null(big);
+	o = (size_t)snprintf(big, 4096, "v=DMARC1; p=quarantine; rua=");
+	for (i = 0; i < 60; i++)
+		o += (size_t)snprintf(big + o, 4096 - o, "%smailto:"
+		    "dmarc-reports-%02zu@example.com", i > 0 ? "," : "", i);
+	assert_true(o > 2048 && o < 4096);
+	rec("example.com", big);
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_FAIL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
+	/* ... and counts as one of several */
+	mock_dns_reset();
+	e = mock_dns_add("_dmarc.example.com", DNS_T_TXT, DNS_OK,
+	    DNS_SEC_INSECURE, 0);
+	mock_dns_add_txt(e, big);
+	mock_dns_add_txt(e, "v=DMARC1; p=reject");
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_NONE);
+	free(big);
+
+	/* an invalid p with a rua that is no URI: no DMARC processing */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=bounce; rua=mailto:a b@example.com");
+	run(c, "example.com", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	/* ... an invalid np, with a good URI after a bad one: p=none */
+	mock_dns_reset();
+	rec("example.com", "v=DMARC1; p=reject; np=bounce; "
+	    "rua=bad uri, mailto:r@example.com");
 	run(c, "example.com", NULL, NULL);
 	assert_int_equal(c->res.result, DMARC_RES_FAIL);
 	assert_int_equal(c->res.policy, DMARC_POLICY_NONE);
@@ -566,7 +683,7 @@ pct_and_testing(void **state)
 {
 	struct ctx	*c = *state;
 
-	/* t=y: one step below the policy (bis 4.7) */
+	/* t=y: one step below the policy (RFC 9989 4.7) */
 	rec("example.com", "v=DMARC1; p=reject; t=y");
 	run(c, "example.com", NULL, NULL);
 	assert_int_equal(c->res.result, DMARC_RES_FAIL);
@@ -581,23 +698,22 @@ pct_and_testing(void **state)
 	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
 	assert_int_equal(c->res.testing, 0);	/* no effect on none */
 
-	/* RFC 7489 pct: 0 never selects, 100 always; else sampled */
+	/* RFC 9989 removed pct (C.5.2, A.6): an RFC 7489 record's pct= is
+	 * ignored, the policy applies to every failing message; only t=y
+	 * lowers it */
 	rec("p0.example.com", "v=DMARC1; p=reject; pct=0");
 	run(c, "p0.example.com", NULL, NULL);
-	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
-	assert_int_equal(c->res.testing, 1);
-	rec("p100.example.com", "v=DMARC1; p=reject; pct=100");
-	run(c, "p100.example.com", NULL, NULL);
 	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
+	assert_int_equal(c->res.testing, 0);
 	rec("p50.example.com", "v=DMARC1; p=quarantine; pct=50");
-	fixed_random = 49;
 	run(c, "p50.example.com", NULL, NULL);
 	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
-	fixed_random = 50;
-	run(c, "p50.example.com", NULL, NULL);
-	assert_int_equal(c->res.disposition, DMARC_POLICY_NONE);
+	assert_int_equal(c->res.testing, 0);
+	rec("p0t.example.com", "v=DMARC1; p=reject; pct=0; t=y");
+	run(c, "p0t.example.com", NULL, NULL);
+	assert_int_equal(c->res.disposition, DMARC_POLICY_QUARANTINE);
 	assert_int_equal(c->res.testing, 1);
-	/* t overrides pct; a pass is never sampled */
+	/* t=n is the default; a pass has no disposition */
 	rec("tp.example.com", "v=DMARC1; p=reject; pct=0; t=n");
 	run(c, "tp.example.com", NULL, NULL);
 	assert_int_equal(c->res.disposition, DMARC_POLICY_REJECT);
@@ -642,7 +758,7 @@ dns_errors(void **state)
 	log_set_verbose(0);
 	assert_int_equal(c->res.result, DMARC_RES_TEMPERROR);
 
-	/* bis 5.3.6: an aligned signature that could not be checked makes
+	/* RFC 9989 5.3.6: an aligned signature that could not be checked makes
 	 * the result temperror; an unaligned one cannot */
 	mock_dns_reset();
 	rec("example.com", "v=DMARC1; p=reject");
@@ -713,7 +829,7 @@ from_domains(void **state)
 	const char	*same[] = { "a.example", "A.example." };
 	struct dmarc_auth auth = { SPF_RES_NONE, NULL, NULL, 0 };
 
-	/* bis 5.3.1: zero or several Author Domains: no pass */
+	/* RFC 9989 5.3.1: zero or several Author Domains: no pass */
 	c->req = dmarc_new(c->base, c->dns, two, 2);
 	dmarc_evaluate(c->req, &auth, done_cb, c);
 	c->called = 0;
@@ -733,8 +849,19 @@ from_domains(void **state)
 
 	run(c, "[192.0.2.1]", NULL, NULL);
 	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
-	run(c, "b\xc3\xbc" "cher.example", NULL, NULL);
+	/* not UTF-8 (RFC 3629 3): bad continuation, overlong, surrogate,
+	 * beyond U+10FFFF, cut short */
+	run(c, "b\xc3(cher.example", NULL, NULL);
 	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	run(c, "b\xc0\xaf" "cher.example", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	run(c, "b\xed\xa0\x80.example", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	run(c, "b\xf4\x90\x80\x80.example", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	run(c, "b\xe4\xbb.example", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+	assert_int_equal(mock_dns_nqueries(), 0);
 
 	/* the same domain twice is one Author Domain */
 	rec("a.example", "v=DMARC1; p=reject");
@@ -744,6 +871,84 @@ from_domains(void **state)
 	event_base_dispatch(c->base);
 	assert_int_equal(c->res.result, DMARC_RES_FAIL);
 	dmarc_free(c->req);
+}
+
+/*
+ * from_ulabel - 5.3.1: a U-label Author Domain is converted to an A-label
+ * (RFC 5890 2.3.2.1; Punycode, RFC 3492) and looked up and aligned so
+ */
+static void
+from_ulabel(void **state)
+{
+	struct ctx	*c = *state;
+	char		 d[300];
+	size_t		 i, n;
+
+	rec("xn--bcher-kva.example", "v=DMARC1; p=reject");
+	/* "B\xc3\xbccher": ASCII letters are lowered */
+	run(c, "B\xc3\xbc" "cher.example", NULL, (const char *const[]){
+	    "xn--bcher-kva.example", NULL });
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_string_equal(c->res.from_domain, "xn--bcher-kva.example");
+	assert_string_equal(c->res.policy_domain, "xn--bcher-kva.example");
+	assert_int_equal(mock_dns_count("_dmarc.xn--bcher-kva.example",
+	    DNS_T_TXT), 1);
+	/* a U-label identifier is compared as its A-label */
+	run(c, "xn--bcher-kva.example", "mail.b\xc3\xbc" "cher.example",
+	    NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PASS);
+	assert_int_equal(c->res.spf_aligned, 1);
+
+	/* RFC 3492 7.1 sample strings (A) Arabic, (B) Chinese, and (L)
+	 * with its "B" lowered */
+	run(c, "\xd9\x84\xd9\x8a\xd9\x87\xd9\x85\xd8\xa7\xd8\xa8\xd8\xaa"
+	    "\xd9\x83\xd9\x84\xd9\x85\xd9\x88\xd8\xb4\xd8\xb9\xd8\xb1\xd8\xa8"
+	    "\xd9\x8a\xd8\x9f.example", NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_NONE);
+	assert_string_equal(c->res.from_domain,
+	    "xn--egbpdaj6bu4bxfgehfvwxn.example");
+	run(c, "\xe4\xbb\x96\xe4\xbb\xac\xe4\xb8\xba\xe4\xbb\x80\xe4\xb9\x88"
+	    "\xe4\xb8\x8d\xe8\xaf\xb4\xe4\xb8\xad\xe6\x96\x87.example", NULL,
+	    NULL);
+	assert_string_equal(c->res.from_domain,
+	    "xn--ihqwcrb4cv8a8dqg056pqjye.example");
+	run(c, "3\xe5\xb9\xb4" "B\xe7\xb5\x84\xe9\x87\x91\xe5\x85\xab"
+	    "\xe5\x85\x88\xe7\x94\x9f.example", NULL, NULL);
+	assert_string_equal(c->res.from_domain,
+	    "xn--3b-ww4c5e180e575a65lsy2b.example");
+	assert_int_equal(mock_dns_count(
+	    "_dmarc.xn--3b-ww4c5e180e575a65lsy2b.example", DNS_T_TXT), 1);
+
+	/* an A-label has at most 63 bytes: the 19 characters U+4E00 + 997 i
+	 * give 57 Punycode digits, 20 give 60, one too many */
+	for (n = 19; n <= 20; n++) {
+		for (i = 0; i < n; i++) {
+			unsigned	 u = 0x4e00 + 997 * (unsigned)i;
+
+			d[3 * i] = (char)(0xe0 | (u >> 12));
+			d[3 * i + 1] = (char)(0x80 | ((u >> 6) & 0x3f));
+			d[3 * i + 2] = (char)(0x80 | (u & 0x3f));
+		}
+		snprintf(d + 3 * n, sizeof(d) - 3 * n, ".example");
+		run(c, d, NULL, NULL);
+		if (n == 20)
+			break;
+		assert_string_equal(c->res.from_domain, "xn--4gqu8gq5d73ep1f6"
+		    "0gorh5tinnj46jm7k3wllwm2inkho19ojtp0qqior.example");
+	}
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
+
+	/* 253 bytes in all: three labels of 63 and one of 61 fit; one
+	 * U-label more does not (and must not overrun the output) */
+	memset(d, 'a', 255);
+	for (i = 63; i < 255; i += 64)
+		d[i] = '.';
+	d[253] = '\0';
+	run(c, d, NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_NONE);
+	snprintf(d + 253, sizeof(d) - 253, ".\xc3\xbc");
+	run(c, d, NULL, NULL);
+	assert_int_equal(c->res.result, DMARC_RES_PERMERROR);
 }
 
 static void
@@ -943,8 +1148,9 @@ mode_spf_dmarc(void **state)
 	    "(matched ip4:192.0.2.0/24; insecure) "
 	    "smtp.mailfrom=alice@example.com"));
 	assert_non_null(has(&res, "smtp.helo=mta.example.com"));
+	/* RFC 9989 9.1: the policy applied is policy.dmarc */
 	assert_non_null(has(&res, "dmarc=pass (p=reject "
-	    "dis=none) header.from=example.com"));
+	    "dis=none) header.from=example.com policy.dmarc=none"));
 	assert_string_equal(res.summary, "dkim=none spf=pass dmarc=pass");
 	mode_result_clear(&res);
 
@@ -966,7 +1172,8 @@ mode_spf_dmarc(void **state)
 	assert_non_null(has(&res, "spf=fail "
 	    "(matched -all; insecure)"));
 	assert_non_null(has(&res, "dmarc=fail (p=reject "
-	    "dis=quarantine) header.from=example.com"));
+	    "dis=quarantine) header.from=example.com "
+	    "policy.dmarc=quarantine"));
 	assert_non_null(has(&res, "X-Spam-Flag: YES\r\n"));
 	assert_string_equal(res.summary, "dkim=none spf=fail dmarc=fail");
 	mode_result_clear(&res);
@@ -987,7 +1194,8 @@ mode_spf_dmarc(void **state)
 	mode_case_run(&mc, &res);
 	assert_int_equal(res.action, MODE_ACCEPT);
 	assert_non_null(has(&res, "dmarc=fail (p=reject "
-	    "dis=quarantine)"));
+	    "dis=quarantine) header.from=example.com "
+	    "policy.dmarc=quarantine"));
 	assert_non_null(has(&res, "X-Spam-Flag: YES\r\n"));
 	mode_result_clear(&res);
 
@@ -997,6 +1205,14 @@ mode_spf_dmarc(void **state)
 	mode_case_run(&mc, &res);
 	assert_int_equal(res.action, MODE_ACCEPT);
 	assert_null(has(&res, "X-Spam-Flag"));
+	assert_non_null(has(&res, "header.from=example.com policy.dmarc=none"));
+	mode_result_clear(&res);
+
+	/* an RFC 7489 pct=0 no longer lowers the policy (RFC 9989 C.5.2) */
+	mode_zone("v=DMARC1; p=reject; pct=0");
+	mode_result_init(&res);
+	mode_case_run(&mc, &res);
+	assert_int_equal(res.action, MODE_REJECT);
 	mode_result_clear(&res);
 }
 
@@ -1064,6 +1280,7 @@ mode_temperrors(void **state)
 	assert_int_equal(strncmp(res.reply, "451 4.7.5 ", 10), 0);
 	assert_non_null(has(&res, "spf=temperror"));
 	assert_non_null(has(&res, "dmarc=temperror"));
+	assert_null(has(&res, "policy.dmarc"));	/* no policy applies */
 	mode_result_clear(&res);
 	/* with accept, delivered with the temperrors */
 	mc.tempfail = 0;
@@ -1080,6 +1297,7 @@ main(void)
 		cmocka_unit_test(parse_full),
 		cmocka_unit_test(parse_defaults_and_syntax),
 		cmocka_unit_test(parse_not_dmarc),
+		cmocka_unit_test(parse_rua),
 		cmocka_unit_test_setup_teardown(simple_pass_fail, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(alignment_modes, setup,
@@ -1098,12 +1316,16 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(missing_and_broken, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(records_which, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(pct_and_testing, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(dns_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(dnssec_status, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(from_domains, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(from_ulabel, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(two_phase, setup, teardown),
 		cmocka_unit_test_setup_teardown(mode_spf_dmarc, setup,
