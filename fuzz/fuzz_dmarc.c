@@ -3,9 +3,10 @@
  * dmarc.h (dmarc_record_parse).
  *
  * Input: the text of a TXT record. Invariants: a record is recognised
- * only if it starts with "v=DMARC1" (bis 4.7; blanks allowed around); every field holds one of
- * its documented values (policies -2..2, alignment 'r'/'s', psd
- * 'y'/'n'/'u', t 0/'y'/'n', pct -2..100, rua_valid 0/1).
+ * only if it starts with "v=DMARC1" (RFC 9989 4.7, 4.8: "v" in either
+ * case, blanks only around the "="); every field holds one of its
+ * documented values (policies -2..2, alignment 'r'/'s', psd 'y'/'n'/'u',
+ * t 'y'/'n', pct -2..100, rua_valid 0/1).
  */
 #include "autoconf.h"
 
@@ -22,8 +23,9 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static int	fuzz_starts_v(const char *, size_t);
 
 /*
- * fuzz_starts_v - does p start with "v=DMARC1", blanks allowed before
- * and around the "=" (bis 4.7: dmarc-version, equals = *WSP "=" *WSP)?
+ * fuzz_starts_v - does p start with "v=DMARC1", the "v" in either case
+ * (an ABNF string, RFC 5234 2.3), blanks allowed around the "=" (RFC 9989
+ * 4.8: dmarc-version = "v" equals %s"DMARC1", equals = *WSP "=" *WSP)?
  */
 static int
 fuzz_starts_v(const char *p, size_t len)
@@ -32,9 +34,9 @@ fuzz_starts_v(const char *p, size_t len)
 	size_t			 i, w = 0;
 
 	for (i = 0; i < len && w < sizeof(want) - 1; i++) {
-		if ((p[i] == ' ' || p[i] == '\t') && w < 3)
+		if ((p[i] == ' ' || p[i] == '\t') && (w == 1 || w == 2))
 			continue;
-		if (p[i] != want[w])
+		if (p[i] != want[w] && !(w == 0 && p[i] == 'V'))
 			return 0;
 		w++;
 	}
@@ -68,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r.adkim == 'r' || r.adkim == 's');
 		FUZZ_CHECK(r.aspf == 'r' || r.aspf == 's');
 		FUZZ_CHECK(r.psd == 'y' || r.psd == 'n' || r.psd == 'u');
-		FUZZ_CHECK(r.t == 0 || r.t == 'y' || r.t == 'n');
+		FUZZ_CHECK(r.t == 'y' || r.t == 'n');
 		FUZZ_CHECK(r.pct >= -2 && r.pct <= 100);
 		FUZZ_CHECK(r.rua_valid == 0 || r.rua_valid == 1);
 	}

@@ -261,6 +261,18 @@ def main():
     # mid-body, 0x01: secure answers
     for i, m in enumerate(msgs):
         put("fuzz_verify", bytes([(i * 5) & 0x7f, 0, 0, 0, 3 * i]) + m)
+    # import (opendkim.conf / dkim-filter.conf text, opendkim.conf(5))
+    put("fuzz_import", "Syslog yes\nMode sv\nDomain example.com\n"
+        "Selector sel\nKeyFile /etc/dkimkeys/sel.private\nCanonicalization"
+        " relaxed/simple\nInternalHosts 127.0.0.1, 10.0.0.0/8, ::1\n"
+        "Socket inet:8891@localhost\nOversignHeaders From\n")
+    put("fuzz_import", "Mode s\nKeyTable refile:/etc/opendkim/KeyTable\n"
+        "SigningTable refile:/etc/opendkim/SigningTable\nAuthservID "
+        "mx.example.org\nTrustAnchorFile /usr/share/dns/root.key\n"
+        "Nameservers 127.0.0.1\nMinimumKeyBits 1024\nSignatureTTL 86400"
+        "\nOn-DNSError tempfail\nMaximumSignaturesToVerify 3\n")
+    put("fuzz_import", "# dkim-filter.conf\nKeyList /etc/dkim-keys.conf\n"
+        "SubDomains yes\nX-Header no\nUMask 002\n")
     # netaddr
     for s in ["127.0.0.1:10027", "[::1]:10028", "10.0.0.0/8",
               "127.0.0.0/8, [::1]/128 192.168.0.0/16 2001:db8::/32",
