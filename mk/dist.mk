@@ -89,3 +89,23 @@ check-migrate: all
 	    bash $(abs_top_srcdir)/tests/migrate/run.sh
 
 .PHONY: check-pkg check-migrate
+
+## Scaling beyond one host: postfix-examples/*.scale and *.shared-dns
+## (README.scale), installed with the other examples; tests/scale/run.sh
+## runs two instances behind one Postfix next hop (root, Postfix).
+SCALE_EXAMPLES = \
+	postfix-examples/README.scale \
+	postfix-examples/hosts.scale \
+	postfix-examples/master.cf.scale \
+	postfix-examples/main.cf.scale \
+	postfix-examples/dkimgate.conf.scale \
+	postfix-examples/dkimgate.conf.shared-dns \
+	postfix-examples/unbound.conf.shared-dns
+postfixexamples_DATA += $(SCALE_EXAMPLES)
+EXTRA_DIST += $(SCALE_EXAMPLES) tests/scale/run.sh
+
+check-scale: all
+	DKIMGATE=$(abs_top_builddir)/dkimgate \
+	    bash $(abs_top_srcdir)/tests/scale/run.sh
+
+.PHONY: check-scale
