@@ -48,7 +48,7 @@
 #define IMP_RETURN		"127.0.0.1:10028"
 
 enum imp_state {
-	IMP_UNSEEN = 0,		/* not looked at: reason from the table */
+	IMP_UNSEEN = 0,		/* not looked at: reason in the table */
 	IMP_MAPPED,		/* became a dkimgate parameter */
 	IMP_UNMAPPED		/* looked at, not mapped: reason in why */
 };
@@ -59,7 +59,7 @@ struct imp_opt {
 	char		*value;
 	size_t		 line;
 	enum imp_state	 state;
-	char		*why;		/* IMP_UNMAPPED reason, owned */
+	char		*why;		/* why not mapped; owned */
 };
 
 /* a data set's entries */
@@ -83,7 +83,7 @@ struct imp {
 	struct imp_opt		*opts;
 	size_t			 nopts;
 	int			 sign, verify;
-	struct imp_list		 nets;		/* client_networks additions */
+	struct imp_list		 nets;		/* added to client_networks */
 	char			*milter;	/* Postfix form of Socket */
 };
 
@@ -93,7 +93,7 @@ struct imp {
  */
 static const struct {
 	const char	*name;
-	const char	*why;		/* NULL: handled by the converter */
+	const char	*why;		/* NULL: converted */
 } imp_known[] = {
 	{ "Mode", NULL },
 	{ "KeyTable", NULL },

@@ -35,7 +35,7 @@
 
 #define IMPORT_INPUT_MAX	(1024 * 1024)	/* bytes per file read */
 #define IMPORT_OUTPUT_MAX	(4 * 1024 * 1024) /* bytes per output */
-#define IMPORT_LINE_MAX		4096		/* longest input line */
+#define IMPORT_LINE_MAX		4096	/* longest input line */
 
 /*
  * The result of one conversion, embedded in the caller's storage:
