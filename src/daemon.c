@@ -109,6 +109,79 @@ daemon_pidfile_remove(const char *path)
 		(void)unlink(path);
 }
 
+int
+daemon_detach(void)
+{
+	char	 buf[512];
+	ssize_t	 n, len = 0;
+	int	 p[2], fd;
+
+	if (pipe(p) == -1)
+		fatal("pipe");
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		close(p[1]);
+		while (len < (ssize_t)sizeof(buf) - 1 &&
+		    (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
+			if (n == -1) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			len += n;
+			/* the workers hold the pipe too: no EOF to wait for */
+			if (buf[0] == '0')
+				_exit(0);
+		}
+		buf[len] = '\0';
+		if (len > 0 && buf[0] == '0')
+			_exit(0);
+		fprintf(stderr, "dkimgate: %s\n", len > 1 ? buf + 1 :
+		    "the daemon exited during start-up (see the log)");
+		_exit(1);
+	}
+	close(p[0]);
+	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		(void)dup2(fd, STDIN_FILENO);
+		(void)dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return p[1];
+}
+
+void
+daemon_detach_done(int fd, const char *err)
+{
+	char	 buf[512];
+	int	 n, nul;
+
+	if (fd == -1)
+		return;
+	n = snprintf(buf, sizeof(buf), "%c%s", err == NULL ? '0' : '1',
+	    err == NULL ? "" : err);
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (write(fd, buf, n) != n)
+		log_warn("start-up report to the parent");
+	close(fd);
+	/* stderr last: until now the parent was the one to tell */
+	if ((nul = open("/dev/null", O_RDWR)) != -1) {
+		(void)dup2(nul, STDERR_FILENO);
+		if (nul > STDERR_FILENO)
+			close(nul);
+	}
+}
+
 long
 daemon_raise_nofile(long want)
 {

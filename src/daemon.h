@@ -31,6 +31,17 @@ int	daemon_pidfile_write(const char *path);
 void	daemon_pidfile_remove(const char *path);
 
 /*
+ * daemon_detach - go to the background: fork, setsid, chdir("/"), standard
+ * input and output to /dev/null. The parent does not return: it waits
+ * until the child calls daemon_detach_done() and exits 0 if the child
+ * started, or prints the child's error and exits 1, so "dkimgate serve"
+ * fails visibly when, say, a port is taken. Returns, in the child, the
+ * descriptor to pass to daemon_detach_done().
+ */
+int	daemon_detach(void);
+void	daemon_detach_done(int fd, const char *err);
+
+/*
  * daemon_raise_nofile - make the soft RLIMIT_NOFILE at least want (up to
  * the hard limit); returns the resulting soft limit.
  */

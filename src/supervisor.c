@@ -37,6 +37,7 @@
 
 #define MAX_WORKERS	64
 #define RESTART_DELAY	1	/* seconds, for a worker that died young */
+#define BIND_TRIES	50	/* 100 ms each: a port still held at start */
 
 struct bound {
 	int			 fd;
@@ -124,25 +125,38 @@ sup_nworkers(const struct config *conf)
 }
 
 /*
- * sup_bind - one listening socket. SO_REUSEPORT lets a restarted
- * supervisor bind while workers of the old one still drain.
+ * sup_bind - one listening socket. No SO_REUSEPORT: a second dkimgate on
+ * the same port must fail, not share it. A supervisor started again after
+ * the old one was killed waits a little instead: the old workers close
+ * their copies of the socket as soon as they notice (PR_SET_PDEATHSIG).
  */
 static int
 sup_bind(struct sup *s, const struct listener_conf *lc)
 {
-	int	 fd, one = 1;
+	int	 fd, one = 1, tries, bound = 0;
 
 	fd = socket(lc->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (lc->addr.ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&lc->addr, lc->addrlen) == -1 ||
-	    listen(fd, 1024) == -1) {
+	for (tries = 0; ; tries++) {
+		struct timespec	 ts = { 0, 100 * 1000 * 1000 };
+
+		if ((bound = bind(fd, (const struct sockaddr *)&lc->addr,
+		    lc->addrlen) == 0))
+			break;
+		if (errno != EADDRINUSE || tries == BIND_TRIES)
+			break;
+		if (tries == 0)
+			log_info("%s is in use; waiting up to %d s for it",
+			    lc->text, BIND_TRIES / 10);
+		nanosleep(&ts, NULL);
+	}
+	if (!bound || listen(fd, 1024) == -1) {
 		int	 saved = errno;
 
 		close(fd);
@@ -473,7 +487,7 @@ supervisor_run(const char *path, int foreground, int verbose)
 	struct sup	 s;
 	char		 err[512];
 	long		 nofile;
-	int		 i;
+	int		 i, detach_fd = -1;
 
 	memset(&s, 0, sizeof(s));
 	s.path = path;
@@ -509,21 +523,23 @@ supervisor_run(const char *path, int foreground, int verbose)
 		    s.per_worker);
 		s.per_worker = cap > 1 ? cap : 1;
 	}
-	if ((s.base = event_base_new()) == NULL)
-		fatalx("event_base_new");
 	if (sup_bind_all(&s, s.conf, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		if (!foreground)
 			fprintf(stderr, "dkimgate: %s\n", err);
 		return 1;
 	}
+	/* without -f: background, once the ports are ours */
+	if (!foreground)
+		detach_fd = daemon_detach();
+	if ((s.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
 	/* metrics.h, keyrot.h: shared counters and rotation state */
 	s.metrics = metrics_new();
 	if (metrics_configure(s.metrics, s.base, s.conf, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
-		if (!foreground)
-			fprintf(stderr, "dkimgate: %s\n", err);
+		daemon_detach_done(detach_fd, err);
 		return 1;
 	}
 	s.keyrot = keyrot_new(s.base, s.metrics);
@@ -549,6 +565,7 @@ supervisor_run(const char *path, int foreground, int verbose)
 	    PACKAGE_VERSION, s.nworkers, s.user.valid ? " as user " : "",
 	    s.user.valid ? s.user.name : "", s.conf->path);
 	sup_notify("READY=1");
+	daemon_detach_done(detach_fd, NULL);
 	event_base_dispatch(s.base);
 	for (i = 0; i < MAX_WORKERS * 2; i++)
 		if (s.children[i].pid != 0)
