@@ -440,7 +440,11 @@ verify_dmarc_eval(struct verify_tx *tx)
 		if (!r->have_tags)
 			continue;
 		dk[n].domain = r->d;
-		dk[n].pass = r->result == DKIM_RESULT_PASS;
+		/*
+		 * A key in test mode (t=y) must not make mail count as
+		 * signed (RFC 6376 3.6.1): its pass does not help DMARC.
+		 */
+		dk[n].pass = r->result == DKIM_RESULT_PASS && !r->testing;
 		dk[n].temperror = r->result == DKIM_RESULT_TEMPERROR;
 		n++;
 	}

@@ -1241,6 +1241,8 @@ mode_done(void *arg)
 	((struct mode_run *)arg)->done++;
 }
 
+static int	mode_dmarc;	/* mode_run: with DMARC (no SPF) */
+
 static void
 mode_run(struct mode_run *mr, const char *msg, int tempfail)
 {
@@ -1260,7 +1262,8 @@ mode_run(struct mode_run *mr, const char *msg, int tempfail)
 	    DNSFAIL_ACCEPT;
 	/* DKIM only here: SPF and DMARC in the mode are tested in
 	 * test_dmarc.c */
-	mr->conf->spf_enable = mr->conf->dmarc_enable = 0;
+	mr->conf->spf_enable = 0;
+	mr->conf->dmarc_enable = mode_dmarc;
 	mr->base = event_base_new();
 	mr->w = worker_new(mr->base, mr->conf, NULL);
 	memset(&env, 0, sizeof(env));
@@ -1350,6 +1353,48 @@ test_mode_verify(void **state)
 	free(m);
 }
 
+/*
+ * A pass under a key in test mode (t=y) is reported, but DMARC must treat
+ * the message as unsigned (RFC 6376 3.6.1): with p=reject it fails.
+ */
+static void
+test_mode_testing_key_no_dmarc_pass(void **state)
+{
+	struct sign_opts o = { .key = k2048, .l = -1 };
+	struct mode_run	 mr;
+	char		*m, *txt;
+
+	(void)state;
+	mock_dns_reset();
+	/* v= must stay first: "v=DKIM1; t=y; ..." */
+	txt = malloc(strlen(txt2048) + 16);
+	assert_int_equal(strncmp(txt2048, "v=DKIM1;", 8), 0);
+	sprintf(txt, "v=DKIM1; t=y;%s", txt2048 + 8);
+	key("sel", "example.com", DNS_SEC_SECURE, txt);
+	mock_dns_txt("_dmarc.example.com", DNS_SEC_SECURE,
+	    "v=DMARC1; p=reject");
+	m = sign(base_msg, &o);
+	mode_dmarc = 1;
+	mode_run(&mr, m, 0);
+	mode_dmarc = 0;
+	assert_non_null(strstr(mr.res.prepend.data, "dkim=pass"));
+	assert_non_null(strstr(mr.res.prepend.data, "test mode"));
+	assert_non_null(strstr(mr.res.prepend.data, "dmarc=fail"));
+	mode_free(&mr);
+	/* the same key without t=y: DMARC passes */
+	mock_dns_reset();
+	key("sel", "example.com", DNS_SEC_SECURE, txt2048);
+	mock_dns_txt("_dmarc.example.com", DNS_SEC_SECURE,
+	    "v=DMARC1; p=reject");
+	mode_dmarc = 1;
+	mode_run(&mr, m, 0);
+	mode_dmarc = 0;
+	assert_non_null(strstr(mr.res.prepend.data, "dmarc=pass"));
+	mode_free(&mr);
+	free(m);
+	free(txt);
+}
+
 /* the mode when the resolver cannot be made: temperror, delivered */
 static void
 test_mode_no_dns(void **state)
@@ -1395,6 +1440,7 @@ main(void)
 		T(test_header_missing),
 		T(test_rfc8463_vector),
 		T(test_mode_verify),
+		T(test_mode_testing_key_no_dmarc_pass),
 		T(test_mode_no_dns),
 	};
 
