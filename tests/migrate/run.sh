@@ -117,6 +117,10 @@ migrate() {
 	fi
 	dg_stop "$d"
 	sink_stop "$d" sink
+	if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' \
+	    "$d/dkimgate.log" "$d/import.err"; then
+		fail "$name: sanitizer report in $d/dkimgate.log or import.err"
+	fi
 	if "$PY" "$HERE/signed.py" check "$d/sink/msg" "$expect" "$keys" \
 	    >"$d/check-signed.log" 2>&1; then
 		sed 's/^/    /' "$d/check-signed.log" >&2

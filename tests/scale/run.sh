@@ -227,6 +227,12 @@ if [ "$bounced" != 0 ]; then
 	fails=$((fails + 1))
 fi
 deferred=$(grep -c 'relay=dkimgate-pool.*status=deferred' "$(pf_log "$T" pf)")
+dg_stop "$T/a"
+if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$T/a/dkimgate.log" \
+    "$T/b/dkimgate.log"; then
+	echo "FAIL: sanitizer report in an instance's dkimgate.log" >&2
+	fails=$((fails + 1))
+fi
 
 # every message exactly once, byte for byte
 awk '
