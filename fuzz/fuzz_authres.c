@@ -17,8 +17,10 @@
  *   - our own field claims our authserv-id (authres_claims) whenever the
  *     id is a plain token.
  * Then the whole input is read as a foreign A-R value: authres_id_of's
- * id is always claimed by authres_claims, and authres_forged over a
- * header block holding it agrees with authres_claims.
+ * id is always claimed by authres_claims; a value that claims our id
+ * when cut at its first NUL (as a C-string consumer reads it) claims it
+ * whole; authres_forged over a header block holding it agrees with
+ * authres_claims.
  */
 #include "autoconf.h"
 
@@ -129,7 +131,8 @@ fuzz_detect(const char *p, size_t len)
 {
 	struct rfc5322_hdr	 hdr;
 	struct buf		 block;
-	char			 id[300], *blk;
+	char			 id[256], *blk;	/* authres.c's AUTHRES_ID_MAX */
+	const char		*nul;
 	size_t			*drop = NULL, ndrop = 0, i;
 	int			 claims;
 
@@ -139,6 +142,11 @@ fuzz_detect(const char *p, size_t len)
 			FUZZ_CHECK(authres_claims(p, len, id) == 1);
 	}
 	claims = authres_claims(p, len, "mx.example.org");
+	/* a consumer reading C strings stops at a NUL: what it would take
+	 * for our field must be dropped */
+	if ((nul = memchr(p, '\0', len)) != NULL &&
+	    authres_claims(p, (size_t)(nul - p), "mx.example.org"))
+		FUZZ_CHECK(claims == 1);
 
 	/* a block: the field between two others, as the verify mode sees */
 	buf_init(&block, AR_CAP);

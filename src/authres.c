@@ -497,13 +497,15 @@ authres_claims(const char *v, size_t n, const char *authserv_id)
 	    authres_id_eq(id, strlen(id), authserv_id))
 		return 1;
 	/* lenient: first run of bytes that are not blank, ";" or "(",
-	 * after blanks and comments, without quotes */
+	 * after blanks and comments, without quotes; it also ends at a NUL,
+	 * where a consumer reading C strings stops */
 	o = authres_cfws(v, n, 0);
 	while (o < n && v[o] == '"')
 		o++;
 	start = o;
 	while (o < n && v[o] != ' ' && v[o] != '\t' && v[o] != '\r' &&
-	    v[o] != '\n' && v[o] != ';' && v[o] != '(' && v[o] != '"')
+	    v[o] != '\n' && v[o] != ';' && v[o] != '(' && v[o] != '"' &&
+	    v[o] != '\0')
 		o++;
 	return authres_id_eq(v + start, o - start, authserv_id);
 }

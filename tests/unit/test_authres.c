@@ -344,6 +344,27 @@ test_claims(void **state)
 	assert_int_equal(authres_id_of(" mx.example.org;", 16, id, 4), -1);
 }
 
+/*
+ * test_claims_nul - a NUL after our id (found by fuzz/fuzz_authres): a
+ * consumer that reads the value as a C string sees our id, so the field
+ * must count as claiming it, quoted, unterminated or not.
+ */
+static void
+test_claims_nul(void **state)
+{
+	static const char	 plain[] = " mx.example.org\0junk; dkim=pass";
+	static const char	 quoted[] = " \"mx.example.org\0junk; dkim=pass";
+	static const char	 other[] = " other.example\0mx.example.org;";
+
+	(void)state;
+	assert_int_equal(authres_claims(plain, sizeof(plain) - 1,
+	    "mx.example.org"), 1);
+	assert_int_equal(authres_claims(quoted, sizeof(quoted) - 1,
+	    "mx.example.org"), 1);
+	assert_int_equal(authres_claims(other, sizeof(other) - 1,
+	    "mx.example.org"), 0);
+}
+
 static void
 add_field(struct rfc5322_hdr *h, const char *raw)
 {
@@ -404,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_folding),
 		cmocka_unit_test(test_max_results),
 		cmocka_unit_test(test_claims),
+		cmocka_unit_test(test_claims_nul),
 		cmocka_unit_test(test_forged),
 	};
 
