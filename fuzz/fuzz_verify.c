@@ -35,35 +35,19 @@
 #include "dkim_verify.h"
 #include "dns.h"
 #include "fuzz.h"
+#include "dnsstub.h"
 #include "rfc5322.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define V_MAXQ		64
 #define V_CAP		(1024 * 1024)
 
-/* the stand-in resolver's queries */
-struct dns_query {
-	int		 used;
-	int		 cancelled;
-	char		 name[300];
-	int		 qtype;
-	dns_cb		 cb;
-	void		*arg;
-};
-
-static struct dns_query	 queries[V_MAXQ];
-static size_t		 nqueries;
-static int		 answer_sec;
 static int		 ndone;
 static int		 verbose;	/* FUZZ_VERBOSE: print each summary */
 
 /* published test key records (facts from the cited documents) */
-static const struct {
-	const char	*name;
-	const char	*txt;
-} keys[] = {
+static const struct fuzz_dns_record keys[] = {
 	/* RFC 6376 Appendix C */
 	{ "brisbane._domainkey.example.com", "v=DKIM1; p=MIGfMA0GCSqGSIb3DQ"
 	  "EBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkMoGeLnQg1fWn7/zYtIxN2"
@@ -93,119 +77,7 @@ static const struct {
 	{ "junk._domainkey.example.com", "v=spf1 -all" },
 };
 
-struct dns	*dns_new(struct event_base *, const struct dns_conf *, char *,
-		    size_t);
-void		 dns_free(struct dns *);
-struct dns_query *dns_lookup(struct dns *, const char *, int, dns_cb,
-		    void *);
-void		 dns_cancel(struct dns_query *);
-
-static void	fuzz_answer_all(void);
 static void	fuzz_done(void *);
-
-/* dns_new - stand-in: never used by the harness */
-struct dns *
-dns_new(struct event_base *base, const struct dns_conf *conf, char *err,
-    size_t errlen)
-{
-	(void)base;
-	(void)conf;
-	snprintf(err, errlen, "no resolver in the fuzz harness");
-	return NULL;
-}
-
-/* dns_free - stand-in */
-void
-dns_free(struct dns *d)
-{
-	(void)d;
-}
-
-/* dns_lookup - stand-in: queue the query, answer later */
-struct dns_query *
-dns_lookup(struct dns *d, const char *name, int qtype, dns_cb cb,
-    void *arg)
-{
-	struct dns_query	*q;
-
-	FUZZ_CHECK(d != NULL && name != NULL && cb != NULL);
-	if (nqueries >= V_MAXQ)
-		return NULL;
-	q = &queries[nqueries++];
-	memset(q, 0, sizeof(*q));
-	q->used = 1;
-	snprintf(q->name, sizeof(q->name), "%s", name);
-	q->qtype = qtype;
-	q->cb = cb;
-	q->arg = arg;
-	return q;
-}
-
-/* dns_cancel - stand-in (NULL is fine, as in dns.c) */
-void
-dns_cancel(struct dns_query *q)
-{
-	if (q == NULL)
-		return;
-	FUZZ_CHECK(q->used && !q->cancelled);
-	q->cancelled = 1;
-}
-
-/*
- * fuzz_answer_all - answer every query not yet answered or cancelled,
- * from the key table (NXDOMAIN for other names).
- */
-static void
-fuzz_answer_all(void)
-{
-	struct dns_answer	 a;
-	struct dns_rr		 rr;
-	unsigned char		 rdata[1024];
-	size_t			 i, k, n, len, off;
-	const char		*txt;
-
-	for (i = 0; i < nqueries; i++) {
-		struct dns_query	*q = &queries[i];
-
-		if (!q->used || q->cancelled)
-			continue;
-		q->used = 0;	/* answered: no cancel allowed after this */
-		memset(&a, 0, sizeof(a));
-		a.qtype = q->qtype;
-		a.qname = q->name;
-		a.sec = answer_sec == 2 ? DNS_SEC_BOGUS : answer_sec == 1 ?
-		    DNS_SEC_SECURE : DNS_SEC_INSECURE;
-		a.status = answer_sec == 2 ? DNS_BOGUS : DNS_NXDOMAIN;
-		a.rcode = 3;
-		for (k = 0; answer_sec != 2 &&
-		    k < sizeof(keys) / sizeof(keys[0]); k++) {
-			if (strcasecmp(keys[k].name, q->name) != 0 &&
-			    !(strncasecmp(keys[k].name, q->name,
-			    strlen(keys[k].name)) == 0 &&
-			    strcmp(q->name + strlen(keys[k].name), ".") == 0))
-				continue;
-			txt = keys[k].txt;
-			len = strlen(txt);
-			for (off = 0, n = 0; off < len; off += 255) {
-				size_t	 l = len - off > 255 ? 255 : len - off;
-
-				rdata[n++] = (unsigned char)l;
-				memcpy(rdata + n, txt + off, l);
-				n += l;
-			}
-			rr.data = rdata;
-			rr.len = n;
-			rr.pref = 0;
-			rr.name = NULL;
-			a.rr = &rr;
-			a.nrr = 1;
-			a.status = DNS_OK;
-			a.rcode = 0;
-			break;
-		}
-		q->cb(q->arg, &a);
-	}
-}
 
 /* fuzz_done - the verifier's end-of-message callback */
 static void
@@ -251,10 +123,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	seed = seed << 8 | fuzz_byte(&in);
 	seed = seed << 8 | fuzz_byte(&in);
 	seed = seed << 8 | fuzz_byte(&in);
-	answer_sec = (int)(flags & 3) % 3;
+	fuzz_dns_reset(keys, sizeof(keys) / sizeof(keys[0]),
+	    (flags & 3) % 3 == 2 ? DNS_SEC_BOGUS : (flags & 3) % 3 == 1 ?
+	    DNS_SEC_SECURE : DNS_SEC_INSECURE);
 	when = (flags >> 2) & 3;	/* 0: after headers, 1: mid-body,
 					 * 2, 3: after end-of-message */
-	nqueries = 0;
 	ndone = 0;
 
 	/* the header block ends with the CRLF before the empty line */
@@ -273,11 +146,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.now = 1700000000LL;
 	conf.skew = -1;
 	conf.cache = NULL;
-	v = dkim_verify_new((struct dns *)&queries, &conf);
+	v = dkim_verify_new((struct dns *)&keys, &conf);
 	dkim_verify_headers(v, flags & 0x80 ? NULL : &hdr);
 	FUZZ_CHECK(done == 0);
 	if (when == 0)
-		fuzz_answer_all();
+		fuzz_dns_answer_all();
 	for (off = 0; off < blen; off += chunk) {
 		chunk = seed % 3 == 0 ? blen - off : 1 + fuzz_rng(&seed) % 13;
 		if (chunk > blen - off)
@@ -286,10 +159,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dkim_verify_body(v, piece, chunk);
 		free(piece);
 		if (when == 1 && off >= blen / 2)
-			fuzz_answer_all();
+			fuzz_dns_answer_all();
 	}
 	dkim_verify_eom(v, fuzz_done, &done);
-	fuzz_answer_all();
+	fuzz_dns_answer_all();
 	FUZZ_CHECK(done == 1 && ndone == 1);
 	FUZZ_CHECK(dkim_verify_pending(v) == 0);
 

@@ -261,6 +261,11 @@ def main():
     # mid-body, 0x01: secure answers
     for i, m in enumerate(msgs):
         put("fuzz_verify", bytes([(i * 5) & 0x7f, 0, 0, 0, 3 * i]) + m)
+    # signverify (flags, message)
+    for i, m in enumerate(msgs):
+        put("fuzz_signverify", bytes([i * 37 & 0xff]) + m)
+    put("fuzz_signverify", b"\x02From: a@example.com\r\nSubject:  x \t\r\n"
+        b" folded\r\nX-A: 1\r\nx-a:2\r\n\r\n\r\nbody \r\n\r\n\r\n")
     # import (opendkim.conf / dkim-filter.conf text, opendkim.conf(5))
     put("fuzz_import", "Syslog yes\nMode sv\nDomain example.com\n"
         "Selector sel\nKeyFile /etc/dkimkeys/sel.private\nCanonicalization"

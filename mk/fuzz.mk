@@ -15,7 +15,7 @@ FUZZ_SRCS = fuzz/fuzz_smtp.c fuzz/fuzz_dot.c fuzz/fuzz_rfc5322.c \
 	fuzz/fuzz_dkim_key.c fuzz/fuzz_dkim_canon.c fuzz/fuzz_dns.c \
 	fuzz/fuzz_authres.c fuzz/fuzz_spf_record.c fuzz/fuzz_spf_macro.c \
 	fuzz/fuzz_dmarc.c fuzz/fuzz_netaddr.c fuzz/fuzz_verify.c \
-	fuzz/fuzz_import.c
+	fuzz/fuzz_import.c fuzz/fuzz_signverify.c
 FUZZ_HARNESSES = $(FUZZ_SRCS:.c=)
 
 ## The archive holds every src/*.c but dkimgate.c (main): the linker
@@ -39,7 +39,8 @@ fuzz: fuzz/obj/libfuzzsrc.a
 	    src=$(top_srcdir)/$$h.c; \
 	    if test ! -f $$h || test $$src -nt $$h || \
 	        test fuzz/obj/libfuzzsrc.a -nt $$h || \
-	        test $(top_srcdir)/fuzz/fuzz.h -nt $$h; then \
+	        test $(top_srcdir)/fuzz/fuzz.h -nt $$h || \
+	        test $(top_srcdir)/fuzz/dnsstub.h -nt $$h; then \
 	        echo "  FUZZCC   $$h"; \
 	        $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CPPFLAGS) $(FUZZ_SAN) \
 	            -fsanitize=fuzzer -o $$h $$src \
@@ -76,6 +77,6 @@ valgrind-unit: $(UNIT_TESTS)
 .PHONY: fuzz fuzz-smoke valgrind-unit
 
 EXTRA_DIST += fuzz/README.md fuzz/RESULTS.md fuzz/make-seeds.py \
-	fuzz/fuzz.h $(FUZZ_SRCS) \
+	fuzz/fuzz.h fuzz/dnsstub.h $(FUZZ_SRCS) \
 	fuzz/corpus fuzz/regressions fuzz/dict \
 	tests/fuzz-smoke.sh tests/valgrind-unit.sh
