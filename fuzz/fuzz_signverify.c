@@ -40,8 +40,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static struct crypto_key	*key_ed, *key_rsa;
 static char			 txt_ed[256], txt_rsa[512];
 static struct fuzz_dns_record	 records[2] = {
-	{ "ed._domainkey.example.com", txt_ed },
-	{ "rsa._domainkey.example.com", txt_rsa },
+	{ "ed._domainkey.example.com", txt_ed, DNS_T_TXT },
+	{ "rsa._domainkey.example.com", txt_rsa, DNS_T_TXT },
 };
 static struct dkim_sign_policy	*policies[4];
 

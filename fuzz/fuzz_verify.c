@@ -20,7 +20,8 @@
  * every result has a known value, a field index that names a
  * DKIM-Signature field, NUL-terminated strings; no result is "none" and
  * the count never exceeds the signature fields (a header block the
- * caller could not split, hdr NULL, gives one neutral result at most); pass needs a parsed key;
+ * caller could not split, hdr NULL, gives one neutral result at most);
+ * pass needs a parsed key;
  * the A-R field for the results can be written.
  */
 #include "autoconf.h"
@@ -52,16 +53,16 @@ static const struct fuzz_dns_record keys[] = {
 	{ "brisbane._domainkey.example.com", "v=DKIM1; p=MIGfMA0GCSqGSIb3DQ"
 	  "EBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkMoGeLnQg1fWn7/zYtIxN2"
 	  "SnFCjxOCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/RtdC2UzJ1lWT947qR+Rcac2"
-	  "gbto/NMqJ0fzfVjH4OuKhitdY9tf6mcwGjaNBcWToIMmPSPDdQPNUYckcQ2QIDAQAB"
-	},
+	  "gbto/NMqJ0fzfVjH4OuKhitdY9tf6mcwGjaNBcWToIMmPSPDdQPNUYckcQ2QIDAQAB",
+	  DNS_T_TXT },
 	/* RFC 8463 Appendix A.2 */
 	{ "brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; "
-	  "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" },
+	  "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", DNS_T_TXT },
 	{ "test._domainkey.football.example.com", "v=DKIM1; k=rsa; p=MIGfMA0"
 	  "GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhd"
 	  "R6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz"
 	  "1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/"
-	  "K4w3QIDAQAB" },
+	  "K4w3QIDAQAB", DNS_T_TXT },
 	/* dkimpy tests: test2.message's and ed25519test2.msg's keys */
 	{ "20120113._domainkey.gmail.com", "k=rsa; p=MIIBIjANBgkqhkiG9w0BAQE"
 	  "FAAOCAQ8AMIIBCgKCAQEA1Kd87/UeJjenpabgbFwh+eBCsSTrqmwIYYvywlbhbqoo2D"
@@ -69,12 +70,12 @@ static const struct fuzz_dns_record keys[] = {
 	  "imDO+U8QzI3SD07y2+07wlNWwIt8svnxgdxGkVbbhzY8i+RQ9DpSVpPbF7ykQxtKXk"
 	  "v/ahW3KjViiAH+ghvvIhkx4xYSIc9oSwVmAl5OctMEeWUwg8Istjqz8BZeTWbf41fb"
 	  "Nhte7Y+YqZOwq1Sd0DbvYAD9NOZK9vlfuac0598HY+vtSBczUiKERHv1yRbcaQtZFh"
-	  "5wtiRrN04BLUTD21MycBX5jYchHjPY/wIDAQAB" },
+	  "5wtiRrN04BLUTD21MycBX5jYchHjPY/wIDAQAB", DNS_T_TXT },
 	{ "sed._domainkey.test.ex", "v=DKIM1; k=ed25519; "
-	  "p=sPs07Vu29FpHT/80UXUcYHFOHifD4o2ZlP2+XUh9g6E=" },
+	  "p=sPs07Vu29FpHT/80UXUcYHFOHifD4o2ZlP2+XUh9g6E=", DNS_T_TXT },
 	/* a revoked key and one that is not a key record */
-	{ "revoked._domainkey.example.com", "v=DKIM1; p=" },
-	{ "junk._domainkey.example.com", "v=spf1 -all" },
+	{ "revoked._domainkey.example.com", "v=DKIM1; p=", DNS_T_TXT },
+	{ "junk._domainkey.example.com", "v=spf1 -all", DNS_T_TXT },
 };
 
 static void	fuzz_done(void *);

@@ -110,6 +110,53 @@ def dns_packet(qname, qtype, rrs, rcode=0):
     return hdr + q + body
 
 
+def spf_suite_seeds():
+    try:
+        import yaml
+    except ImportError:
+        return
+    try:
+        docs = list(yaml.safe_load_all(read(
+            "tests/vectors/spf/rfc7208-tests.yml").decode()))
+    except (OSError, yaml.YAMLError):
+        return
+    for doc in docs:
+        if not doc or "zonedata" not in doc:
+            continue
+        lines = []
+        for name, rrs in (doc.get("zonedata") or {}).items():
+            rrs = rrs or []
+            # the suite's drivers copy SPF records to TXT when a name
+            # has no TXT record (see the comment at the top of the file)
+            if not any(isinstance(r, dict) and "TXT" in r for r in rrs):
+                rrs = [{"TXT": r["SPF"]} if isinstance(r, dict) and
+                       "SPF" in r else r for r in rrs]
+            for rr in rrs:
+                if rr == "TIMEOUT":
+                    lines.append("%s FAIL x" % name)
+                    continue
+                if not isinstance(rr, dict):
+                    continue
+                for t, v in rr.items():
+                    if t == "TXT":
+                        if isinstance(v, list):
+                            v = "".join(str(x) for x in v)
+                        lines.append("%s TXT %s" % (name, v))
+                    elif t in ("A", "AAAA", "PTR"):
+                        lines.append("%s %s %s" % (name, t, v))
+                    elif t == "MX" and isinstance(v, list) and len(v) == 2:
+                        lines.append("%s MX %s %s" % (name, v[0], v[1]))
+        zone = "\n".join(lines)
+        for i, (tname, t) in enumerate(sorted(
+                (doc.get("tests") or {}).items())):
+            if i >= 6:
+                break
+            first = "%s %s %s" % (t.get("host", ""), t.get("helo", ""),
+                                  t.get("mailfrom", ""))
+            put("fuzz_spf_check", bytes([0x20 if i % 3 == 2 else 0]) +
+                (first + "\n" + zone + "\n").encode(errors="replace"))
+
+
 def main():
     msgs = messages()
     keyrecs = []
@@ -278,6 +325,17 @@ def main():
         "\nOn-DNSError tempfail\nMaximumSignaturesToVerify 3\n")
     put("fuzz_import", "# dkim-filter.conf\nKeyList /etc/dkim-keys.conf\n"
         "SubDomains yes\nX-Header no\nUMask 002\n")
+    # spf_check (flags, "IP HELO MAILFROM", zone lines): the scenarios
+    # of the RFC 7208 test suite, when PyYAML is there to read it
+    spf_suite_seeds()
+    put("fuzz_spf_check", "\0192.0.2.3 mx.example.com strong-bad@email."
+        "example.com\nemail.example.com TXT v=spf1 mx:%{d} "
+        "include:_i.%{d} exists:%{ir}.%{l1r+-}._spf.%{d} ptr -all "
+        "exp=explain._spf.%{d}\nemail.example.com MX 10 mx.example.com\n"
+        "mx.example.com A 192.0.2.9\n_i.email.example.com TXT v=spf1 "
+        "a:mx.example.com ?all\n3.2.0.192.in-addr.arpa PTR mx.example.com\n"
+        "explain._spf.email.example.com TXT %{i} is not one of %{d}'s "
+        "designated mail servers.\n")
     # netaddr
     for s in ["127.0.0.1:10027", "[::1]:10028", "10.0.0.0/8",
               "127.0.0.0/8, [::1]/128 192.168.0.0/16 2001:db8::/32",
