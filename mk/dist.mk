@@ -64,7 +64,7 @@ uninstall-local:
 
 ## Debian packaging: contrib/debian-setup.sh copies contrib/debian/ to
 ## debian/ for dpkg-buildpackage (see README, "Installing").
-EXTRA_DIST += \
+EXTRA_DIST += LICENSE \
 	contrib/debian-setup.sh \
 	contrib/debian/changelog \
 	contrib/debian/control \
