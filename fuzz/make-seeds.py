@@ -336,6 +336,27 @@ def main():
         "a:mx.example.com ?all\n3.2.0.192.in-addr.arpa PTR mx.example.com\n"
         "explain._spf.email.example.com TXT %{i} is not one of %{d}'s "
         "designated mail servers.\n")
+    # dmarc_check (flags, "FROM SPF-DOMAIN DKIM-DOMAINS", zone lines);
+    # flags: bits 0-1 SPF none/pass/fail/temperror, 2-3 DKIM passes,
+    # 4 temperror, 5 walk first, 6 secure
+    for f, z in [
+            (0x45, "example.com example.com example.com\n_dmarc.example."
+             "com TXT v=DMARC1; p=reject; adkim=s; aspf=s\n"),
+            (0x02, "mail.sub.example.com bounce.example.com example.com,"
+             "other.org\n_dmarc.example.com TXT v=DMARC1; p=quarantine; "
+             "sp=reject; np=none; psd=n\nsub.example.com A 192.0.2.1\n"),
+            (0x25, "a.b.example.co.uk x.example.co.uk example.co.uk\n"
+             "_dmarc.co.uk TXT v=DMARC1; p=reject; psd=y\n_dmarc.example."
+             "co.uk TXT v=DMARC1; p=none; t=y\n"),
+            (0x00, "example.org example.org d.example\n_dmarc.example.org"
+             " TXT v=DMARC1; p=reject; pct=50\nexample.org A 192.0.2.1\n"),
+            (0x13, "example.net example.net example.net\n_dmarc.example."
+             "net FAIL x\n"),
+            (0x01, "a.example,b.example a.example a.example\n"),
+            (0x08, "nx.example.com bounce.example nx.example.com,"
+             "x.example.com\n_dmarc.example.com TXT v=DMARC1; p=none; "
+             "np=reject\n_dmarc.example.com TXT v=DMARC1; p=reject\n")]:
+        put("fuzz_dmarc_check", bytes([f]) + z.encode())
     # netaddr
     for s in ["127.0.0.1:10027", "[::1]:10028", "10.0.0.0/8",
               "127.0.0.0/8, [::1]/128 192.168.0.0/16 2001:db8::/32",
