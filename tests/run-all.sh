@@ -7,7 +7,9 @@
 #   clang --enable-werror build (program and unit tests); --enable-sanitizers
 #   build, its unit tests and the e2e cases again under ASan+UBSan; the unit
 #   tests under valgrind; "make distcheck"; mandoc -Tlint on the man pages;
-#   the script suites (SCRIPT_SUITES below).
+#   the script suites (script_suites below).  Two lanes run side by side:
+#   gcc (build, unit, e2e, valgrind, scripts) and the rest (clang, ASan,
+#   distcheck, mandoc); RUNALL_LANES=1 runs them one after the other.
 # Every test program, script, e2e case and step counts once; the output
 # ends with exactly one line "N passed, M failed" and the exit status is
 # non-zero if anything failed.  A skipped test counts as failed (everything
@@ -40,11 +42,6 @@ TMP=${RUNALL_TMP:-$(mktemp -d /tmp/dkimgate-runall.XXXXXX)}
 mkdir -p "$TMP" && chmod 755 "$TMP"
 J=${MAKEFLAGS_J:--j2}
 ONLY=" ${RUNALL_ONLY:-deps autoreconf gcc clang asan valgrind distcheck mandoc scripts} "
-NPASS=0
-NFAIL=0
-NSKIP=0
-FAILED=()
-SKIPPED=()
 START=$(date +%s)
 
 echo "run-all: source $SRC, logs and builds in $TMP"
@@ -55,13 +52,17 @@ want() {
 	return 1
 }
 
-# result - count one result: result NAME pass|fail|skip [LOG]
+# result - count one result: result NAME pass|fail|skip [LOG]; results go
+# to the file $RESULTS (one per lane) and are counted at the end
+RESULTS=$TMP/results.main
+: >"$RESULTS"
 result() {
 	local name=$1 what=$2 log=${3:-}
+	echo "$what $name" >>"$RESULTS"
 	case $what in
-	pass)	NPASS=$((NPASS + 1)); echo "PASS $name" ;;
-	skip)	NSKIP=$((NSKIP + 1)); SKIPPED+=("$name"); echo "SKIP $name" ;;
-	*)	NFAIL=$((NFAIL + 1)); FAILED+=("$name"); echo "FAIL $name"
+	pass)	echo "PASS $name" ;;
+	skip)	echo "SKIP $name" ;;
+	*)	echo "FAIL $name"
 		if [ -n "$log" ] && [ -f "$log" ]; then
 			echo "--- last 40 lines of $log"
 			tail -n 40 "$log" | sed 's/^/    /'
@@ -101,14 +102,16 @@ count_trs() {
 
 # check_step - "make check" in build dir $1: every test counts
 check_step() {
-	local dir=$1 label=$2 log=$TMP/$2-check.log rc before
+	local dir=$1 label=$2 log=$TMP/$2-check.log rc before t0
 	find "$dir" -name '*.trs' -delete 2>/dev/null
+	t0=$(date +%s)
 	(cd "$dir" && make $J check) >"$log" 2>&1
 	rc=$?
-	before=$NFAIL
+	echo "($label make check: $(( $(date +%s) - t0 ))s)"
+	before=$(grep -c '^fail ' "$RESULTS")
 	count_trs "$dir" "$label"
 	# a failure no counted test explains (e.g. a test that did not build)
-	if [ $rc != 0 ] && [ "$NFAIL" = "$before" ]; then
+	if [ $rc != 0 ] && [ "$(grep -c '^fail ' "$RESULTS")" = "$before" ]; then
 		result "$label:make-check" fail "$log"
 	fi
 }
@@ -116,10 +119,12 @@ check_step() {
 # lines_step - run a command printing "PASS x"/"FAIL x"/"SKIP x" lines;
 # count each line: lines_step LABEL CMD...
 lines_step() {
-	local label=$1 log=$TMP/$1.log nfail=0 rc
+	local label=$1 log=$TMP/$1.log nfail=0 rc t0
 	shift
+	t0=$(date +%s)
 	"$@" >"$log" 2>&1
 	rc=$?
+	echo "($label: $(( $(date +%s) - t0 ))s)"
 	while read -r what name; do
 		case $what in
 		PASS)	result "$label:$name" pass ;;
@@ -158,82 +163,96 @@ if want autoreconf; then
 	step autoreconf sh -c "cd '$SRC' && autoreconf -fi"
 fi
 
-GCC_OK=0
-if want gcc; then
-	if build gcc CC=gcc --enable-werror; then
-		GCC_OK=1
+# Two lanes run side by side (RUNALL_LANES=1: one after the other): much
+# of the time is spent waiting (Postfix, timers, valgrind), not computing.
+# lane_gcc - gcc build, unit tests, e2e, valgrind, script suites
+lane_gcc() {
+	local ok=0 s name log t0 rc
+	if want gcc || want valgrind || want scripts; then
+		build gcc CC=gcc --enable-werror && ok=1
+	fi
+	[ $ok = 1 ] || return 0
+	if want gcc; then
 		check_step "$TMP/build-gcc" gcc
 		lines_step gcc-e2e make -C "$TMP/build-gcc" check-e2e
 	fi
-fi
+	if want valgrind; then
+		lines_step valgrind make -s -C "$TMP/build-gcc" check-valgrind
+	fi
+	if want scripts; then
+		export DKIMGATE=$TMP/build-gcc/dkimgate
+		export BUILDDIR=$TMP/build-gcc
+		while IFS= read -r s; do
+			name=script:${s#"$SRC"/}
+			log=$TMP/$(echo "${s#"$SRC"/}" | tr / _).log
+			t0=$(date +%s)
+			(cd "$SRC" && bash "$s") >"$log" 2>&1 </dev/null
+			rc=$?
+			name="$name ($(( $(date +%s) - t0 ))s)"
+			case $rc in
+			0)	result "$name" pass ;;
+			77)	result "$name" skip ;;
+			*)	result "$name" fail "$log" ;;
+			esac
+		done < <(script_suites)
+	fi
+}
 
-if want clang; then
-	# the program and every unit test program must compile cleanly
-	build clang CC=clang --enable-werror &&
-	    step clang-check-programs make -C "$TMP/build-clang" $J check TESTS=
-fi
-
-if want asan; then
-	if build asan CC=gcc --enable-werror --enable-sanitizers; then
+# lane_other - clang build, sanitizer build with unit tests and e2e,
+# distcheck, man page lint
+lane_other() {
+	local page
+	if want clang; then
+		# the program and every unit test program must compile cleanly
+		build clang CC=clang --enable-werror &&
+		    step clang-check-programs make -C "$TMP/build-clang" $J \
+		    check TESTS=
+	fi
+	if want asan &&
+	    build asan CC=gcc --enable-werror --enable-sanitizers; then
 		export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 		export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 		check_step "$TMP/build-asan" asan
 		lines_step asan-e2e make -C "$TMP/build-asan" check-e2e
 		unset ASAN_OPTIONS UBSAN_OPTIONS
 	fi
-fi
-
-if want valgrind; then
-	if [ ! -x "$TMP/build-gcc/dkimgate" ]; then
-		build gcc CC=gcc --enable-werror && GCC_OK=1
+	if want distcheck; then
+		mkdir -p "$TMP/build-dist"
+		step distcheck sh -c "cd '$TMP/build-dist' && '$SRC/configure' >/dev/null && make $J distcheck"
 	fi
-	if [ $GCC_OK = 1 ]; then
-		lines_step valgrind make -s -C "$TMP/build-gcc" check-valgrind
+	if want mandoc; then
+		for page in "$SRC"/man/*.[1-9]; do
+			[ -f "$page" ] || continue
+			step "mandoc:$(basename "$page")" \
+			    mandoc -Tlint -Wwarning "$page"
+		done
 	fi
-fi
+}
 
-if want distcheck; then
-	if [ -f "$TMP/build-gcc/Makefile" ]; then
-		step distcheck make -C "$TMP/build-gcc" $J distcheck
-	else
-		result distcheck fail
-	fi
-fi
-
-if want mandoc; then
-	for page in "$SRC"/man/*.[1-9]; do
-		[ -f "$page" ] || continue
-		step "mandoc:$(basename "$page")" mandoc -Tlint -Wwarning "$page"
-	done
-fi
-
-if want scripts; then
-	if [ -x "$TMP/build-gcc/dkimgate" ]; then
-		export DKIMGATE=$TMP/build-gcc/dkimgate
-		export BUILDDIR=$TMP/build-gcc
-		while IFS= read -r s; do
-			name=script:${s#"$SRC"/}
-			log=$TMP/$(echo "${s#"$SRC"/}" | tr / _).log
-			(cd "$SRC" && bash "$s") >"$log" 2>&1
-			case $? in
-			0)	result "$name" pass ;;
-			77)	result "$name" skip ;;
-			*)	result "$name" fail "$log" ;;
-			esac
-		done < <(script_suites)
-	else
-		result scripts fail
-	fi
+if [ "${RUNALL_LANES:-2}" = 1 ]; then
+	RESULTS=$TMP/results.gcc; : >"$RESULTS"; lane_gcc
+	RESULTS=$TMP/results.other; : >"$RESULTS"; lane_other
+else
+	(RESULTS=$TMP/results.gcc; : >"$RESULTS"; lane_gcc) &
+	lane1=$!
+	(RESULTS=$TMP/results.other; : >"$RESULTS"; lane_other) &
+	lane2=$!
+	wait $lane1
+	wait $lane2
 fi
 
 echo "run-all: $(( $(date +%s) - START )) s, logs in $TMP"
-if [ $NSKIP -gt 0 ]; then
-	echo "skipped: ${SKIPPED[*]}"
+all=$(cat "$TMP"/results.*)
+NPASS=$(grep -c '^pass ' <<<"$all")
+NFAIL=$(grep -c '^fail ' <<<"$all")
+NSKIP=$(grep -c '^skip ' <<<"$all")
+if [ "$NSKIP" -gt 0 ]; then
+	echo "skipped: $(sed -n 's/^skip //p' <<<"$all" | tr '\n' ' ')"
 	if [ "${RUNALL_ALLOW_SKIP:-0}" != 1 ]; then
 		echo "(a skip counts as a failure: RUNALL_ALLOW_SKIP=1 to allow)"
 		NFAIL=$((NFAIL + NSKIP))
 	fi
 fi
-[ ${#FAILED[@]} -gt 0 ] && echo "failed: ${FAILED[*]}"
+[ "$NFAIL" -gt 0 ] && echo "failed: $(sed -n 's/^fail //p' <<<"$all" | tr '\n' ' ')"
 echo "$NPASS passed, $NFAIL failed"
-[ $NFAIL = 0 ]
+[ "$NFAIL" = 0 ]
