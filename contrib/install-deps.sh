@@ -8,9 +8,11 @@
 # package to the list that needs it, with the reason in a comment.
 set -eu
 
-# autotools, compilers and the libraries dkimgate links against
+# autotools, compilers and the libraries dkimgate links against;
+# autoconf-archive provides AX_CHECK_COMPILE_FLAG/AX_CHECK_LINK_FLAG, which
+# configure.ac uses and m4/ does not carry
 BUILD_PKGS="
-	build-essential autoconf automake pkgconf
+	build-essential autoconf autoconf-archive automake pkgconf
 	libevent-dev libssl-dev libunbound-dev libsystemd-dev
 "
 # clang: second compiler build, sanitizers and libFuzzer harnesses
