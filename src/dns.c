@@ -30,7 +30,9 @@
  *   - do-not-query-localhost: no, so a forwarder on 127.0.0.1 works even
  *     with a daemon-style unbound.conf;
  *   - infra-cache-max-rtt bounded by the timeout, so a dead server is
- *     given up on quickly instead of after libunbound's 120 s back-off.
+ *     given up on quickly instead of after libunbound's 120 s back-off;
+ *   - infra-host-ttl 10 s, so a server that comes back after an outage
+ *     is asked again within seconds, not after 15 minutes.
  * A bad trust-anchor file only shows at the first resolve, so dns_new()
  * checks the file and then finalizes the context at once by resolving
  * "localhost." (answered from local data, no network).
@@ -183,6 +185,20 @@ dns_setup(struct dns *dns, const struct dns_conf *conf, char *err,
 	if ((r = ub_ctx_set_option(dns->ctx, "infra-cache-max-rtt:",
 	    rtt)) != 0) {
 		snprintf(err, errlen, "libunbound infra-cache-max-rtt: %s",
+		    ub_strerror(r));
+		return -1;
+	}
+	/*
+	 * With the low maximum RTT above, a server that timed out is "not
+	 * useful" and is not asked again until its infra-cache entry
+	 * expires, infra-host-ttl (900 s by default) after its last
+	 * timeout: every look-up failed at once for 15 minutes after a
+	 * short DNS outage (tests/fault, dns_tempfail). 10 s bounds that;
+	 * the entries of servers that answer are renewed by every answer.
+	 */
+	if ((r = ub_ctx_set_option(dns->ctx, "infra-host-ttl:",
+	    "10")) != 0) {
+		snprintf(err, errlen, "libunbound infra-host-ttl: %s",
 		    ub_strerror(r));
 		return -1;
 	}
