@@ -61,15 +61,16 @@ struct dns_query *dns_lookup(struct dns *, const char *, int, dns_cb,
 		    void *);
 void		 dns_cancel(struct dns_query *);
 
-/* dns_new - stand-in: there is no resolver */
+/* dns_new - stand-in: a handle that only this file looks at */
 struct dns *
 dns_new(struct event_base *base, const struct dns_conf *conf, char *err,
     size_t errlen)
 {
 	(void)base;
 	(void)conf;
-	snprintf(err, errlen, "no resolver in the fuzz harness");
-	return NULL;
+	(void)err;
+	(void)errlen;
+	return (struct dns *)fuzz_dns_q;
 }
 
 /* dns_free - stand-in */

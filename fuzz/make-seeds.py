@@ -357,6 +357,30 @@ def main():
              "x.example.com\n_dmarc.example.com TXT v=DMARC1; p=none; "
              "np=reject\n_dmarc.example.com TXT v=DMARC1; p=reject\n")]:
         put("fuzz_dmarc_check", bytes([f]) + z.encode())
+    # mode_verify (flags, "IP HELO MAILFROM", zone lines, ".", message)
+    zone = [
+        "brisbane._domainkey.example.com TXT " + read(
+            "tests/vectors/rfc6376-appendix-a/"
+            "brisbane._domainkey.example.com.txt").decode().strip(),
+        "brisbane._domainkey.football.example.com TXT " + read(
+            "tests/vectors/rfc8463/"
+            "brisbane._domainkey.football.example.com.txt").decode().strip(),
+        "test._domainkey.football.example.com TXT " + read(
+            "tests/vectors/rfc8463/"
+            "test._domainkey.football.example.com.txt").decode().strip(),
+        "football.example.com TXT v=spf1 ip4:192.0.2.0/24 -all",
+        "_dmarc.football.example.com TXT v=DMARC1; p=reject",
+        "example.com TXT v=spf1 a -all",
+        "example.com A 192.0.2.3",
+        "_dmarc.example.com TXT v=DMARC1; p=quarantine; sp=reject"]
+    forged = (b"Authentication-Results: mx.example.org; dkim=pass\r\n"
+              b"Authentication-Results: other.example; spf=pass\r\n")
+    for i, m in enumerate(msgs[:10]):
+        ident = ("192.0.2.3 mx.example.com joe@football.example.com"
+                 if i % 2 else "192.0.2.3 mx.example.com jqd@example.com")
+        put("fuzz_mode_verify", bytes([(i * 0x13) & 0x7f]) +
+            (ident + "\n" + "\n".join(zone) + "\n.\n").encode() +
+            (forged + m if i % 3 == 0 else m))
     # netaddr
     for s in ["127.0.0.1:10027", "[::1]:10028", "10.0.0.0/8",
               "127.0.0.0/8, [::1]/128 192.168.0.0/16 2001:db8::/32",
