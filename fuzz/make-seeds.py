@@ -381,6 +381,12 @@ def main():
         put("fuzz_mode_verify", bytes([(i * 0x13) & 0x7f]) +
             (ident + "\n" + "\n".join(zone) + "\n.\n").encode() +
             (forged + m if i % 3 == 0 else m))
+    # mode_sign (flags, message)
+    for i, m in enumerate(msgs[:10]):
+        put("fuzz_mode_sign", bytes([i & 3]) + m)
+    put("fuzz_mode_sign", b"\x01From: a@example.com, b@example.org\r\n"
+        b"Subject: two authors\r\n\r\nbody\r\n")
+    put("fuzz_mode_sign", b"\x00Subject: no author\r\n\r\n")
     # netaddr
     for s in ["127.0.0.1:10027", "[::1]:10028", "10.0.0.0/8",
               "127.0.0.0/8, [::1]/128 192.168.0.0/16 2001:db8::/32",
