@@ -387,6 +387,20 @@ def main():
     put("fuzz_mode_sign", b"\x01From: a@example.com, b@example.org\r\n"
         b"Subject: two authors\r\n\r\nbody\r\n")
     put("fuzz_mode_sign", b"\x00Subject: no author\r\n\r\n")
+    # session (what Postfix's smtp client sends)
+    head = (b"EHLO client.example\r\nXFORWARD NAME=a.example ADDR=192.0.2.1"
+            b" PROTO=ESMTP HELO=a.example IDENT=Q1 SOURCE=REMOTE\r\n")
+    for i, m in enumerate(msgs[:6]):
+        put("fuzz_session", head + b"MAIL FROM:<a@example.com> SIZE=%d\r\n"
+            b"RCPT TO:<b@example.org>\r\nDATA\r\n" % len(m) +
+            dot_stuff(m) + b".\r\nQUIT\r\n")
+    put("fuzz_session", head + b"MAIL FROM:<> BODY=8BITMIME\r\nRCPT TO:<bad>"
+        b"\r\nRCPT TO:<c@example.org> NOTIFY=NEVER\r\nDATA\r\nSubject: "
+        b"x\n\nbare lf\n.\nnot the end\r\n.\r\nRSET\r\nMAIL FROM:"
+        b"<a@b>\r\nRCPT TO:<d@e>\r\nBDAT 5 LAST\r\nhello"
+        b"VRFY x\r\nHELP\r\nNOOP\r\nSTARTTLS\r\nQUIT\r\n")
+    put("fuzz_session", b"HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"
+        b"DATA\r\nX: y\r\n\r\n\r\n.\r\nMAIL FROM:<a@b>\r\n")
     # netaddr
     for s in ["127.0.0.1:10027", "[::1]:10028", "10.0.0.0/8",
               "127.0.0.0/8, [::1]/128 192.168.0.0/16 2001:db8::/32",
