@@ -100,3 +100,8 @@ check-interop-sign: all
 	    bash $(abs_top_srcdir)/tests/interop/run-sign-daemon.sh
 
 .PHONY: check-interop check-interop-sign
+
+## End-to-end: signing through Postfix's submission service.
+EXTRA_DIST += tests/e2e/sign_after_queue/pre \
+	tests/e2e/sign_after_queue/test \
+	tests/e2e/sign_after_queue/post
