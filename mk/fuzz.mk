@@ -78,7 +78,7 @@ valgrind-unit: $(UNIT_TESTS)
 
 .PHONY: fuzz fuzz-smoke valgrind-unit
 
-EXTRA_DIST += fuzz/README.md fuzz/RESULTS.md fuzz/make-seeds.py \
+EXTRA_DIST += fuzz/README.md fuzz/RESULTS.md fuzz/make-seeds.py fuzz/long-run.sh \
 	fuzz/fuzz.h fuzz/dnsstub.h $(FUZZ_SRCS) \
 	fuzz/corpus fuzz/regressions fuzz/dict \
 	tests/fuzz-smoke.sh tests/valgrind-unit.sh
