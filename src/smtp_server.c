@@ -54,6 +54,13 @@
 #define LINE_MAX_CMD	4096	/* command line cap (RFC 5321: 512 + ext.) */
 #define PENDING_MAX	128	/* pipelined commands in flight */
 #define HEADER_FIELDS_MAX 10000
+/*
+ * Inside DATA every read moves the deadline on by one second per
+ * DATA_MIN_RATE bytes, never beyond data_timeout from then: a client that
+ * drips bytes is cut after about data_timeout (the rule of Postfix's
+ * smtpd_min_data_rate, whose default this is).
+ */
+#define DATA_MIN_RATE	500	/* bytes per second */
 
 enum sstate {
 	S_CONNECT = 0,	/* waiting for the return port's greeting */
@@ -141,6 +148,7 @@ struct session {
 	unsigned		 ntx;
 	struct tx		*tx;
 	struct tx		*lasttx;	/* replied, waiting for the log */
+	struct timespec		 data_deadline;	/* S_DATA, see DATA_MIN_RATE */
 };
 TAILQ_HEAD(sessionq, session);
 
@@ -157,6 +165,7 @@ static void	session_write_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
 static void	session_timeout_cb(evutil_socket_t, short, void *);
 static void	session_arm_timer(struct session *);
+static void	session_data_progress(struct session *, size_t);
 static int	session_read_commands(struct session *);
 static void	session_progress(struct session *);
 static void	session_read_data(struct session *);
@@ -469,7 +478,8 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		session_progress(s);
 		break;
 	case S_DATA:
-		session_arm_timer(s);
+		session_data_progress(s,
+		    evbuffer_get_length(bufferevent_get_input(bev)));
 		session_read_data(s);
 		session_progress(s);
 		break;
@@ -1019,6 +1029,8 @@ tx_begin(struct session *s)
 	t->env.before_queue = s->lc->queue == QUEUE_BEFORE;
 	t->mtx = t->ops->tx_new(s->w, &t->env);
 	s->ntx++;
+	clock_gettime(CLOCK_MONOTONIC, &s->data_deadline);
+	s->data_deadline.tv_sec += conf->data_timeout;
 	session_enter_state(s, S_DATA);
 }
 
@@ -1269,13 +1281,19 @@ tx_forward(struct session *s)
 		from = t->store_hdr_end;
 	}
 	if (spool_send(t->spool, from, out) == -1) {
+		/* the last buffered write to the spool file happens here:
+		 * a full file system shows up now, not while receiving */
+		int	 saved = errno;
+
 		log_warn("%s cannot send the stored message", s->id);
 		smtp_client_free(s->cl);
 		s->cl = NULL;
+		snprintf(t->outcome, sizeof(t->outcome), "spool-error");
 		reply_local(s, SMTP_CMD_DATA, "451 4.3.0 %s Error: cannot "
-		    "read the stored message", s->conf->myhostname);
+		    "store the message: %s", s->conf->myhostname,
+		    strerror(saved));
 		s->tx = NULL;
-		tx_end(s, t, "spool read error");
+		tx_end(s, t, "spool error");
 		session_enter_state(s, S_CMD);
 		session_progress(s);
 		return;
@@ -1357,9 +1375,19 @@ session_arm_timer(struct session *s)
 	case S_CMD:
 		tv.tv_sec = s->conf->command_timeout;
 		break;
-	case S_DATA:
-		tv.tv_sec = s->conf->data_timeout;
+	case S_DATA: {
+		struct timespec	 now;
+		long long	 ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (long long)(s->data_deadline.tv_sec - now.tv_sec) * 1000 +
+		    (s->data_deadline.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms > 0) {
+			tv.tv_sec = ms / 1000;
+			tv.tv_usec = (ms % 1000) * 1000;
+		}
 		break;
+	}
 	case S_QUIT:
 		tv.tv_sec = 10;		/* time to write the last reply */
 		break;
@@ -1368,6 +1396,34 @@ session_arm_timer(struct session *s)
 		return;
 	}
 	evtimer_add(s->timer, &tv);
+}
+
+/*
+ * session_data_progress - n more bytes of message data arrived: move the
+ * DATA deadline on by n / DATA_MIN_RATE seconds, at most to data_timeout
+ * from now, and re-arm the timer.
+ */
+static void
+session_data_progress(struct session *s, size_t n)
+{
+	struct timespec	*d = &s->data_deadline, now;
+	long long	 ms, max = (long long)s->conf->data_timeout * 1000;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(d->tv_sec - now.tv_sec) * 1000 +
+	    (d->tv_nsec - now.tv_nsec) / 1000000;
+	if (ms < 0)
+		ms = 0;
+	ms += (long long)n * 1000 / DATA_MIN_RATE;
+	if (ms > max)
+		ms = max;
+	d->tv_sec = now.tv_sec + ms / 1000;
+	d->tv_nsec = now.tv_nsec + (ms % 1000) * 1000000;
+	if (d->tv_nsec >= 1000000000) {
+		d->tv_sec++;
+		d->tv_nsec -= 1000000000;
+	}
+	session_arm_timer(s);
 }
 
 static void

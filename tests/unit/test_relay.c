@@ -13,11 +13,13 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/time.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -726,6 +728,47 @@ test_idle_and_slow_clients_time_out(void **state)
 	stop(&e);
 }
 
+/*
+ * test_data_drip_times_out - a client that keeps sending one byte of
+ * message data every 100 ms is cut with 421 after about data_timeout
+ * (each byte buys 2 ms at DATA_MIN_RATE, not a new data_timeout); found
+ * by tests/fault slow_drip.
+ */
+static void
+test_data_drip_times_out(void **state)
+{
+	struct env	 e;
+	struct timeval	 t0, t1;
+	struct pollfd	 pfd;
+	char		 r[4096];
+	int		 fd, i, ms;
+
+	tweak = tweak_short_timeouts;
+	e = start(FAKE_OK, 1 << 20, 1 << 20, 0);
+	fd = client_connect(e.port);
+	assert_int_equal(creply(fd, r, sizeof(r)), 220);
+	assert_int_equal(cmd(fd, "EHLO c\r\n", r, sizeof(r)), 250);
+	assert_int_equal(cmd(fd, "MAIL FROM:<a@b>\r\n", r, sizeof(r)), 250);
+	assert_int_equal(cmd(fd, "RCPT TO:<c@d>\r\n", r, sizeof(r)), 250);
+	assert_int_equal(cmd(fd, "DATA\r\n", r, sizeof(r)), 354);
+	gettimeofday(&t0, NULL);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (i = 0; i < 50; i++) {
+		csend(fd, "x", 1);
+		if (poll(&pfd, 1, 100) == 1)
+			break;
+	}
+	assert_true(i < 50);	/* cut before 5 s of dripping */
+	assert_int_equal(creply(fd, r, sizeof(r)), 421);
+	assert_non_null(strstr(r, "4.4.2"));
+	gettimeofday(&t1, NULL);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000;
+	assert_true(ms >= 900 && ms < 2500);	/* data_timeout is 1 s */
+	close(fd);
+	stop(&e);
+}
+
 int
 main(void)
 {
@@ -743,6 +786,7 @@ main(void)
 		cmocka_unit_test(test_session_limit),
 		cmocka_unit_test(test_client_not_allowed),
 		cmocka_unit_test(test_idle_and_slow_clients_time_out),
+		cmocka_unit_test(test_data_drip_times_out),
 	};
 	int	 rc;
 
