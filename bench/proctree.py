@@ -19,12 +19,16 @@ usage: proctree.py cpu PID...     print the CPU milliseconds (user+system)
                                   /proc/PID/clear_refs; Linux >= 4.0, root)
        proctree.py pids PID...    print the PIDs of the trees
 
-CPU time of a live process is the sum over its threads of the first
-field of /proc/PID/task/TID/schedstat: the scheduler's run time in
-nanoseconds, the very quantity that utime+stime report in 10 ms ticks
-(the kernel scales utime and stime so that they add up to it).  Without
-schedstat, utime+stime from /proc/PID/stat are used.  Reaped children
-come from cutime+cstime (ticks).
+CPU time of a live process is utime+stime from /proc/PID/stat, which
+counts every thread the process ever had, in 10 ms ticks.  For a finer
+figure the sum over its live threads of the first field of
+/proc/PID/task/TID/schedstat is read too: the scheduler's run time in
+nanoseconds, the quantity that utime+stime report in ticks (the kernel
+scales them to add up to it).  Each is a lower bound of the truth (the
+ticks are rounded down, the schedstat sum misses threads that have
+exited, as OpenDKIM's per-connection threads do), so the larger one is
+taken: for a single-threaded process such as a dkimgate worker that is
+the nanosecond figure.  Reaped children come from cutime+cstime (ticks).
 
 Counting reaped children keeps the sum steady when a process exits inside
 a measured interval: its time moves from the live sum into its parent's
@@ -107,10 +111,8 @@ def cpu_ms(pids, procs):
         # a zombie counts like a live process: when it is reaped, its
         # parent's cutime grows by exactly these two terms
         ns = None if procs[p][1] in ("Z", "X") else run_ns(p)
-        if ns is None:
-            ms += procs[p][2] * 1000.0 / TICK
-        else:
-            ms += ns / 1e6
+        ticks_ms = procs[p][2] * 1000.0 / TICK
+        ms += ticks_ms if ns is None else max(ticks_ms, ns / 1e6)
         ms += procs[p][3] * 1000.0 / TICK
     return ms
 

@@ -184,6 +184,8 @@ class Report:
             return None
         return {"p50": med([num(r, "p50_us") for r in rs]),
                 "p99": med([num(r, "p99_us") for r in rs]),
+                "busy": med([num(r, "machine_busy") for r in rs
+                             if "machine_busy" in r]),
                 "n": int(rs[0]["n"]), "reps": len(rs)}
 
     def added(self, mode, size):
@@ -299,7 +301,16 @@ def write_md(rp, path):
             sysm[setup] = {
                 "mps": med([num(r, "msgs") / (num(r, "wall_ms") / 1000.0)
                             for r in rs]),
-                "cpu": med([num(r, "cpu_ms") / num(r, "msgs") for r in rs]),
+                "pf": med([num(r, "postfix_cpu_ms") / num(r, "msgs")
+                           for r in rs if "postfix_cpu_ms" in r]),
+                "filter": med([num(r, "filter_cpu_ms") / num(r, "msgs")
+                               for r in rs if "filter_cpu_ms" in r]),
+                "cpu": med([(num(r, "postfix_cpu_ms") +
+                             num(r, "filter_cpu_ms")) / num(r, "msgs")
+                            if "postfix_cpu_ms" in r else
+                            num(r, "cpu_ms") / num(r, "msgs") for r in rs]),
+                "busy": med([num(r, "machine_busy") for r in rs
+                             if "machine_busy" in r]),
             }
     if "dkimgate" in sysm and "opendkim" in sysm:
         q = sysm["dkimgate"]["mps"] / sysm["opendkim"]["mps"]
@@ -389,20 +400,25 @@ def write_md(rp, path):
       "figures minus the same with smtp-sink alone are what dkimgate "
       "adds (it answers only after the sink has answered).")
     w("")
+    w("The last column is how many of the %s CPUs the whole machine kept "
+      "busy meanwhile (from /proc/stat, all processes): with the CPUs "
+      "saturated by other work, a woken process waits for a CPU, which "
+      "shows in the p99." % m.get("ncpu", "?"))
+    w("")
     w("| mode | size | samples x reps | p50 ms | p99 ms | sink alone p50 / "
-      "p99 ms | added p50 ms | added p99 ms |")
-    w("|---|---|---|---|---|---|---|---|")
+      "p99 ms | added p50 ms | added p99 ms | machine busy (CPUs) |")
+    w("|---|---|---|---|---|---|---|---|---|")
     for size in SIZES:
         s = rp.lat("sink", size)
         for mode in MODES:
             a, d = rp.lat(mode, size), rp.added(mode, size)
             if a is None or s is None:
                 continue
-            w("| %s | %s | %d x %d | %s | %s | %s / %s | %s | %s |" % (
+            w("| %s | %s | %d x %d | %s | %s | %s / %s | %s | %s | %s |" % (
                 MODE_NAMES[mode], SIZE_NAMES[size], a["n"], a["reps"],
                 fmt(a["p50"] / 1000, 3), fmt(a["p99"] / 1000, 3),
                 fmt(s["p50"] / 1000, 3), fmt(s["p99"] / 1000, 3),
-                fmt(d["p50"], 3), fmt(d["p99"], 3)))
+                fmt(d["p50"], 3), fmt(d["p99"], 3), fmt(a["busy"], 2)))
     w("")
 
     w("## Workers: 1 vs 2 (CPU-bound: sign RSA-2048, 4 KB, 20 sessions)")
@@ -475,22 +491,26 @@ def write_md(rp, path):
           "listener, which hands back to a second smtpd (the message is "
           "queued twice).  OpenDKIM: `smtpd_milters` on a unix socket, "
           "same RSA-2048 key.  Proxy: `smtpd_proxy_filter` to dkimgate "
-          "(queue=before).  CPU is Postfix's master tree plus the filter's "
-          "tree." % (m.get("postfix", ""),
+          "(queue=before).  CPU: Postfix's master and every daemon under "
+          "it, and the filter's process tree, per message." % (
+              m.get("postfix", ""),
                      rp.sel(kind="sys")[0].get("msgs"),
                      m.get("sess_sys", "?")))
         w("")
-        w("| setup | msg/s | CPU ms/msg (Postfix + filter) |")
-        w("|---|---|---|")
+        w("| setup | msg/s | Postfix CPU ms/msg | filter CPU ms/msg | total "
+          "CPU ms/msg | machine busy (CPUs) |")
+        w("|---|---|---|---|---|---|")
         names = {"dkimgate": "Postfix + dkimgate, after-queue "
                              "content_filter",
                  "opendkim": "Postfix + OpenDKIM milter",
                  "proxy": "Postfix + dkimgate, before-queue proxy"}
         for setup in ("dkimgate", "opendkim", "proxy"):
             if setup in sysm:
-                w("| %s | %s | %s |" % (names[setup],
-                                        fmt(sysm[setup]["mps"], 1),
-                                        fmt(sysm[setup]["cpu"], 3)))
+                v = sysm[setup]
+                w("| %s | %s | %s | %s | %s | %s |" % (
+                    names[setup], fmt(v["mps"], 1), fmt(v["pf"], 3),
+                    fmt(v["filter"], 3), fmt(v["cpu"], 3),
+                    fmt(v["busy"], 2)))
     else:
         w("Not measured.")
     w("")

@@ -208,6 +208,13 @@ machine_ticks() {
 		print t - $5 - $6, t; exit }' /proc/stat
 }
 
+# busy B0 A0 B1 A1 - CPUs the machine kept busy between two
+# machine_ticks readings
+busy() {
+	awk -v b=$(($3 - $1)) -v a=$(($4 - $2)) -v n="$(nproc)" \
+	    'BEGIN { printf "%.3f", a ? n * b / a : 0 }'
+}
+
 # tree_mem - "rss_kb=.. hwm_sum_kb=.. hwm_max_kb=.." of the trees
 tree_mem() {
 	"$PY" "$here/proctree.py" mem "$@"
@@ -453,9 +460,7 @@ tput_cell() {
 	    "msgs=$n sess=$s wall_s=$wall" \
 	    "src_cpu_ms=$(awk -v u="$usr" -v s="$sys" 'BEGIN { print (u + s) * 1000 }')" \
 	    "dg_cpu_ms=$(fsub "$c1" "$c0") sink_cpu_ms=$(fsub "$k1" "$k0")" \
-	    "$mem machine_busy=$(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) \
-	    -v n="$(nproc)" 'BEGIN { printf "%.3f", a ? n * b / a : 0 }')" \
-	    "ok=$ok"
+	    "$mem machine_busy=$(busy "$b0" "$a0" "$b1" "$a1") ok=$ok"
 	[ "$ok" = 1 ]
 }
 
@@ -529,6 +534,7 @@ if has_section latency; then
 					f=$W/msg/$m-$size.eml
 					from=$(mode_from "$m")
 				fi
+				read -r b0 a0 <<<"$(machine_ticks)"
 				out=$("$LAT" lat -k -n "$n" -w "$warm" -f "$from" \
 				    -t "$RCPT" "$f" "127.0.0.1:$port" \
 				    2>>"$W/lat.log") || {
@@ -537,7 +543,9 @@ if has_section latency; then
 					FAILS=$((FAILS + 1))
 					continue
 				}
-				record "kind=lat mode=$m size=$size rep=$rep $out"
+				read -r b1 a1 <<<"$(machine_ticks)"
+				record "kind=lat mode=$m size=$size rep=$rep $out" \
+				    "machine_busy=$(busy "$b0" "$a0" "$b1" "$a1")"
 			done
 		done
 	done
@@ -685,23 +693,29 @@ EOF
 # sys_cell SETUP PORT REP - smtp-source into Postfix's smtpd on PORT;
 # measures until the sink has every message; records kind=sys
 sys_cell() {
-	local setup=$1 port=$2 rep=$3 n=$N_SYS m0 t0 t1 c0 c1 ok=1 t rc
-	local filter=$DG_SYS_PID
+	local setup=$1 port=$2 rep=$3 n=$N_SYS m0 t0 t1 p0 p1 f0 f1 ok=1 t rc
+	local filter=$DG_SYS_PID b0 b1 a0 a1
 	[ "$setup" = opendkim ] && filter=$OD_PID
 	m0=$(sink_mesg sink)
-	c0=$(tree_cpu "$PF_PID" "$filter")
+	read -r p0 f0 <<<"$("$PY" "$here/proctree.py" cpu-each "$PF_PID" \
+	    "$filter")"
+	read -r b0 a0 <<<"$(machine_ticks)"
 	t0=$(ms_now)
 	t=$(source_run "$port" "$W/msg/sign-rsa-4k.eml" \
 	    "$(mode_from sign-rsa)" "$n" "$SESS_SYS" many)
 	rc=$?
 	t_wait_for 300 sink_reached sink $((m0 + n)) || ok=0
 	t1=$(ms_now)
-	c1=$(tree_cpu "$PF_PID" "$filter")
+	read -r b1 a1 <<<"$(machine_ticks)"
+	read -r p1 f1 <<<"$("$PY" "$here/proctree.py" cpu-each "$PF_PID" \
+	    "$filter")"
 	[ "$rc" = 0 ] || ok=0
 	[ "$ok" = 1 ] || echo "FAILED: system $setup rep $rep: rc=$rc," \
 	    "sink got $(( $(sink_mesg sink) - m0 )) of $n" >&2
 	record "kind=sys setup=$setup rep=$rep msgs=$n wall_ms=$((t1 - t0))" \
-	    "source_s=${t%% *} cpu_ms=$(fsub "$c1" "$c0") ok=$ok"
+	    "source_s=${t%% *} postfix_cpu_ms=$(fsub "$p1" "$p0")" \
+	    "filter_cpu_ms=$(fsub "$f1" "$f0")" \
+	    "machine_busy=$(busy "$b0" "$a0" "$b1" "$a1") ok=$ok"
 	# let the queue settle and Postfix's connection caches expire
 	pf_wait_queue_empty "$W" pf 60 || true
 	[ "$ok" = 1 ]
@@ -716,9 +730,20 @@ if has_section system; then
 	P_DG_AQ=$(port_pick)	# dkimgate after-queue listener
 	P_DG_BQ=$(port_pick)	# dkimgate before-queue listener
 	P_RET=$(port_pick)	# return smtpd
+	P_DUMP=$(port_pick)	# smtp-sink that keeps messages (checks)
 	od_start
+	# mail to @dump.test goes to a sink that stores it, so that one
+	# message through each path can be checked for its signature
+	mkdir -p "$W/dump"
+	chmod 1777 "$W/dump"
+	smtp-sink -u nobody -d "$W/dump/%H%M%S." "127.0.0.1:$P_DUMP" 100 \
+	    >"$W/dump.out" 2>&1 &
+	echo $! >"$W/dump.pid"
+	SINK_PIDS="$SINK_PIDS $!"
+	wait_port "$P_DUMP" 10 || t_fail "smtp-sink (dump) did not start"
 	pf_setup "$W" pf || t_fail "pf_setup"
 	pf_conf "$W" pf "relayhost = [127.0.0.1]:$SINK_PORT" \
+	    "transport_maps = inline:{dump.test=smtp:[127.0.0.1]:$P_DUMP}" \
 	    "smtp_connection_cache_on_demand = yes" \
 	    "milter_default_action = tempfail" \
 	    "message_size_limit = 52428800" || t_fail "pf_conf"
@@ -747,6 +772,26 @@ EOF
 	dg_up sys 2 "127.0.0.1:$P_DG_AQ mode=sign, \
 127.0.0.1:$P_DG_BQ mode=sign queue=before" "$P_RET"
 	DG_SYS_PID=$(dg_pid "$W/dg-sys")
+	# every path must sign: one message each to the storing sink
+	for p in "$P_AQ" "$P_OD" "$P_BQ"; do
+		n0=$(find "$W/dump" -type f | wc -l)
+		smtp-source -F "$W/msg/sign-rsa-4k.eml" -f "$(mode_from sign-rsa)" \
+		    -t check@dump.test "127.0.0.1:$p" >>"$W/source.log" 2>&1
+		t_wait_for 60 sh -c "[ \$(find '$W/dump' -type f | wc -l) -gt $n0 ]" ||
+		    t_fail "system check through port $p: nothing arrived" \
+		    "(see $(pf_log "$W" pf))"
+		f=$(find "$W/dump" -type f -printf '%T@ %p\n' | sort -n |
+		    tail -n 1 | cut -d' ' -f2-)
+		if grep -q '^DKIM-Signature:.*d=rsa\.bench\.test' "$f" ||
+		    grep -A3 '^DKIM-Signature:' "$f" |
+		    grep -q 'd=rsa\.bench\.test'; then
+			record "kind=check sys_port=$p signed=1"
+		else
+			record "kind=check sys_port=$p signed=0"
+			echo "FAILED: the message through port $p is not signed" >&2
+			FAILS=$((FAILS + 1))
+		fi
+	done
 	# warm-up of every path (Postfix processes, connection caches)
 	for p in "$P_AQ" "$P_OD" "$P_BQ"; do
 		m0=$(sink_mesg sink)
