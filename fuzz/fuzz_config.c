@@ -94,6 +94,7 @@ fuzz_values(const char *p, size_t len)
 	free(s);
 }
 
+/* LLVMFuzzerInitialize - libFuzzer start-up: logging and fixed state */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -105,6 +106,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* LLVMFuzzerTestOneInput - run one input; see the top of this file */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -56,6 +56,7 @@ fuzz_list(const struct dkim_tag *t)
 	FUZZ_CHECK(rc == 0 || rc == -1);
 }
 
+/* LLVMFuzzerInitialize - libFuzzer start-up: logging and fixed state */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -65,6 +66,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* LLVMFuzzerTestOneInput - run one input; see the top of this file */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

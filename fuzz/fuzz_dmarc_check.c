@@ -95,6 +95,7 @@ dc_split(char *s, const char **items, size_t max)
 	return n;
 }
 
+/* LLVMFuzzerInitialize - libFuzzer start-up: logging and fixed state */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -106,6 +107,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* LLVMFuzzerTestOneInput - run one input; see the top of this file */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -67,6 +67,7 @@ fuzz_mailboxes(const char *value, size_t len)
 	free(copy);
 }
 
+/* LLVMFuzzerInitialize - libFuzzer start-up: logging and fixed state */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -76,6 +77,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* LLVMFuzzerTestOneInput - run one input; see the top of this file */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

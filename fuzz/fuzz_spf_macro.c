@@ -28,6 +28,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static char	long_local[200];
 
+/* LLVMFuzzerInitialize - libFuzzer start-up: logging and fixed state */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -42,6 +43,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* LLVMFuzzerTestOneInput - run one input; see the top of this file */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

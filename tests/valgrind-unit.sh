@@ -73,7 +73,7 @@ fi
 tests=()
 for t in "$BUILDDIR"/tests/unit/test_*; do
 	case $t in *.o | *.c | *.h | *.log | *.trs) continue ;; esac
-	[ -f "$t" ] && [ -x "$t" ] || continue
+	if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
 	n=$(basename "$t")
 	if [ -n "${VALGRIND_ONLY:-}" ]; then
 		case " $VALGRIND_ONLY " in *" $n "*) ;; *) continue ;; esac
@@ -108,7 +108,9 @@ for t in "${tests[@]}"; do
 		why="exit $rc"
 		[ "$rc" -eq 124 ] && why="timeout after ${TIMEOUT}s"
 		echo "FAIL $n ($why; log: $log, valgrind: $log.valgrind.*)"
-		cat "$log".valgrind.* 2>/dev/null | grep -E '^==[0-9]+== (Invalid|Conditional|Use of|  *(at|by) |[0-9,]+ bytes in)' |
+		pat='^==[0-9]+== (Invalid|Conditional|Use of|  *(at|by) '
+		pat="$pat|[0-9,]+ bytes in)"
+		cat "$log".valgrind.* 2>/dev/null | grep -E "$pat" |
 			head -n 12 | sed 's/^/    /'
 		fail=$((fail + 1))
 	fi
