@@ -7,7 +7,9 @@
  * each input line.
  *
  * config.c reads files only (cfg_parse_text is internal), hence the
- * memfd. Errors must come back as one "FILE:LINE: message" string.
+ * memfd. Errors must come back as one "FILE:LINE: message" string. A
+ * loaded configuration's authserv_id must be claimed by the A-R field
+ * authres.c writes with it.
  */
 #include "autoconf.h"
 
@@ -19,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "authres.h"
+#include "buf.h"
 #include "config.h"
 #include "fuzz.h"
 
@@ -30,6 +34,29 @@ static FILE	*devnull;
 static struct config *fuzz_load(const char *, size_t, char *, size_t);
 static char	*fuzz_print(const struct config *, size_t *);
 static void	fuzz_values(const char *, size_t);
+static void	fuzz_own_field(const struct config *);
+
+/*
+ * fuzz_own_field - the Authentication-Results field written with the
+ * configured authserv_id claims that id (RFC 8601 5: else forged copies
+ * of our fields would not be removed).
+ */
+static void
+fuzz_own_field(const struct config *cfg)
+{
+	struct authres	*ar;
+	struct buf	 b;
+	size_t		 skip = sizeof(AUTHRES_FIELD ":") - 1;
+
+	ar = authres_new(cfg->authserv_id);
+	buf_init(&b, 4096);
+	FUZZ_CHECK(authres_finish(ar, &b, "\r\n") == 0);
+	FUZZ_CHECK(buf_len(&b) > skip + 2);
+	FUZZ_CHECK(authres_claims(buf_data(&b) + skip, buf_len(&b) - skip - 2,
+	    cfg->authserv_id) == 1);
+	buf_clear(&b);
+	authres_free(ar);
+}
 
 /*
  * fuzz_load - config_load() on a memfd holding text.
@@ -126,6 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(strchr(err, '\n') == NULL);
 	} else {
 		FUZZ_CHECK(config_warnings(cfg, devnull) >= 0);
+		fuzz_own_field(cfg);
 		out1 = fuzz_print(cfg, &len1);
 		cfg2 = fuzz_load(out1, len1, err, sizeof(err));
 		if (cfg2 == NULL) {

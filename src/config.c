@@ -1354,6 +1354,11 @@ check_authserv_id(struct cfgload *ld, const struct param *p)
 			    "authserv_id: \"%s\" is not a token (RFC 8601 "
 			    "section 2.2)", cfg_esc(esc, sizeof(esc), v));
 	}
+	/* authres.c writes at most 255 characters of it: a longer id would
+	 * not match the fields we write, nor forged copies of them */
+	if (i > 255)
+		return cfg_error(ld, cfg_line_of(ld, p->name),
+		    "authserv_id: longer than 255 characters");
 	return 0;
 }
 

@@ -28,6 +28,9 @@
 #include "xmalloc.h"
 
 #define S(x)	x, (sizeof(x) - 1)
+/* 32 and 64 characters of a token */
+#define ID32	"a123456789b123456789c123456789de"
+#define ID64	ID32 ID32
 
 #define EXAMPLE_FILE	TEST_SRCDIR "/contrib/dkimgate.conf"
 
@@ -737,6 +740,9 @@ static const struct err_case err_cases[] = {
 	{ "authserv_id not a token", S("authserv_id = mx;1\n"),
 	    "%s:1: authserv_id: \"mx;1\" is not a token (RFC 8601 section "
 	    "2.2)" },
+	/* found by fuzz/fuzz_authres: authres.c keeps 255 characters */
+	{ "authserv_id too long", S("authserv_id = " ID64 ID64 ID64 ID64
+	    "\n"), "%s:1: authserv_id: longer than 255 characters" },
 	{ "resolver name", S("dns_resolver = 127.0.0.1@53530, "
 	    "resolver.example\n"),
 	    "%s:1: dns_resolver: bad resolver \"resolver.example\" (expected "
