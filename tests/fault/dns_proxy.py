@@ -84,9 +84,11 @@ class Udp(asyncio.DatagramProtocol):
         self.transport = None
 
     def connection_made(self, transport):
+        """keep the transport to answer on"""
         self.transport = transport
 
     def datagram_received(self, data, addr):
+        """a query: answer it in a task of its own"""
         asyncio.ensure_future(self.reply(data, addr))
 
     async def reply(self, data, addr):

@@ -134,6 +134,7 @@ def cmd_send(a):
     mf = open(a.manifest, "a", encoding="ascii") if a.manifest else None
 
     def worker():
+        """one sending session: take messages until none are left"""
         s = None
         while True:
             try:

@@ -10,7 +10,8 @@
       One SMTP session straight to a dkimgate verify listener (the role of
       Postfix's smtp client), full of hostile bytes: EHLO/HELO names with
       ESC and a bare CR, XFORWARD attributes whose xtext decodes to CR LF,
-      ESC or NUL, XFORWARD/MAIL values with ';', ')' and quotes, a message
+      ESC or NUL, MAIL FROM with NUL, ESC and DEL, XFORWARD/MAIL values
+      with ';', ')' and quotes, a message
       whose header fields carry control bytes (ESC, BEL, NUL, bare CR,
       DEL), three DKIM-Signature fields with ';', ')' and '"' in d= and s=
       and control bytes in tags, and a forged Authentication-Results with
@@ -133,6 +134,9 @@ def cmd_send(a):
     c.cmd(b"XFORWARD NAME=evil+0D+0AX-Injected:+20name ADDR=127.0.0.1")
     c.cmd(b"XFORWARD HELO=evil+1B[31m IDENT=Q+00X")
     c.cmd(b"MAIL FROM:<a@b>\x00 trailing")
+    if c.cmd(b"MAIL FROM:<ev\x1b[1mil\x7f@fault.test>") // 100 == 2:
+        c.cmd(b"RCPT TO:<rc\x1bpt\x07@dest.example>")
+        c.cmd(b"RSET")
     c.cmd(b"XFORWARD ADDR=127.0.0.1 PROTO=ESMTP HELO=h;x(y)z\"q "
           b"IDENT=ID;)+22x")
     c.cmd(b"MAIL FROM:<\"ev;il)(\\\"x\"@fault.test>")

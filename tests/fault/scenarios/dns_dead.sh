@@ -14,6 +14,7 @@ f_conf "$SD" "dns_failure_action = accept" || exit 1
 f_dg_start || exit 1
 f_send "$FAULT_N"
 rc=0
+# temperrors - messages dkimgate delivered with dkim=temperror
 temperrors() {
 	grep -c ' outcome=delivered dkim=temperror' "$SD/dkimgate.log"
 }

@@ -12,6 +12,7 @@ f_conf "$SD" "dns_failure_action = tempfail" || exit 1
 f_dg_start || exit 1
 f_send "$FAULT_N"
 rc=0
+# deferred - deferrals with dkimgate's 451 4.7.5 in Postfix's log
 deferred() {
 	f_pflog 'status=deferred .*said: 451 4\.7\.5 '
 }

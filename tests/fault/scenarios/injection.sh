@@ -26,6 +26,7 @@ grep -q "'EHLO evil.x1b\[31m.example' -> 501" "$SD/send.out" &&
     grep -q "'XFORWARD NAME=evil+0D+0AX-Injected:+20name ADDR=127.0.0.1' -> 501" "$SD/send.out" &&
     grep -q "'XFORWARD HELO=evil+1B\[31m IDENT=Q+00X' -> 501" "$SD/send.out" &&
     grep -q "'MAIL FROM:<a@b>.x00 trailing' -> 500" "$SD/send.out" &&
+    grep -q "'MAIL FROM:<ev.x1b\[1mil.x7f@fault.test>' -> 501" "$SD/send.out" &&
     grep -q '^message -> 250' "$SD/send.out" ||
     f_fail "unexpected replies (see $SD/send.out)" || rc=1
 sink_wait_count "$SD" sink 1 60 || f_fail "the message did not arrive" || rc=1

@@ -25,6 +25,7 @@ nob=$(id -u nobody)
 nog=$(id -g nobody)
 sup=$(dg_pid "$SD")
 mapfile -t w < <(f_workers)
+# ids PID KEY - the Uid/Gid/Groups line of PID's /proc status
 ids() {
 	awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' \
 	    "/proc/$1/status"

@@ -12,6 +12,7 @@ f_conf "$SD" "return_connect_timeout = 3s" || exit 1
 f_dg_start || exit 1
 f_send "$FAULT_N"
 rc=0
+# refused - at least 20 deferrals with a 4xx from dkimgate
 refused() {
 	f_at_least 20 f_pflog 'status=deferred .*(refused to talk to me: 421|said: 4[0-9][0-9] )'
 }

@@ -14,7 +14,7 @@ f_conf "$SD" "command_timeout = 3s" "data_timeout = 3s" || exit 1
 f_dg_start || exit 1
 f_send "$FAULT_N"
 rc=0
-f_wait_progress $((FAULT_N / 10)) 120 || f_fail "no progress" || rc=1
+f_wait_handled $((FAULT_N / 10)) 120 || f_fail "no progress" || rc=1
 before=$(f_delivered)
 t0=$(date +%s)
 "$PY" "$FAULT_DIR/drip.py" --port "$P_VERIFY" --sessions 10 --duration 15 \

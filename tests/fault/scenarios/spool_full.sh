@@ -33,14 +33,17 @@ fill() {
 	FILLER=$!
 	t_wait_for 10 full
 }
+# full - the file system has (almost) no space left
 full() {
 	[ "$(df --output=avail "$mnt" | tail -n 1)" -lt 64 ]
 }
+# unfill - stop filling, free the space
 unfill() {
 	rm -f "$SD/filling"
 	wait "$FILLER"
 	rm -f "$mnt/filler"
 }
+# spool_errors - transactions dkimgate logged as spool-error
 spool_errors() {
 	f_outcomes spool-error
 }

@@ -13,8 +13,9 @@ f_dg_start || exit 1
 sup=$(dg_pid "$SD")
 f_send "$FAULT_N"
 kills=0
-# kill until four fifths have arrived, at random intervals of 0.2-1 s
-while [ "$(f_delivered)" -lt $((FAULT_N * 4 / 5)) ] && [ $kills -lt 40 ]; do
+# kill until dkimgate has handled four fifths, at random intervals of
+# 0.2-1 s
+while [ "$(f_handled)" -lt $((FAULT_N * 4 / 5)) ] && [ $kills -lt 40 ]; do
 	sleep "0.$(( 2 + RANDOM % 8 ))"
 	mapfile -t w < <(f_workers)
 	[ ${#w[@]} -gt 0 ] || continue
