@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ $# -ge 2 ] || { sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//;/^set -u/d'
+[ $# -ge 2 ] || { sed -n '2,/^# "A &&/p' "$0" | sed '$d;s/^# \{0,1\}//'
 	exit 2; }
 MODE=$1
 SIZE=$2

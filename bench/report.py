@@ -401,12 +401,14 @@ def write_md(rp, path):
       "adds (it answers only after the sink has answered).")
     w("")
     w("The last column is how many of the %s CPUs the whole machine kept "
-      "busy meanwhile (from /proc/stat, all processes): with the CPUs "
+      "busy meanwhile with processes that are not niced (/proc/stat, "
+      "all processes, this benchmark's included): with the CPUs "
       "saturated by other work, a woken process waits for a CPU, which "
       "shows in the p99." % m.get("ncpu", "?"))
     w("")
     w("| mode | size | samples x reps | p50 ms | p99 ms | sink alone p50 / "
-      "p99 ms | added p50 ms | added p99 ms | machine busy (CPUs) |")
+      "p99 ms | added p50 ms | added p99 ms | machine busy, not niced "
+      "(CPUs) |")
     w("|---|---|---|---|---|---|---|---|---|")
     for size in SIZES:
         s = rp.lat("sink", size)
@@ -427,7 +429,7 @@ def write_md(rp, path):
     s2 = rp.tput("scale2", "sign-rsa", "4k", "many")
     if s1 and s2:
         w("| workers | msg/s | CPU ms/msg | dkimgate busy (CPU-s/s) | "
-          "whole machine busy (CPUs) |")
+          "whole machine busy, not niced (CPUs) |")
         w("|---|---|---|---|---|")
         for k, t in (("1", s1), ("2", s2)):
             w("| %s | %s | %s | %.2f | %s |" % (
@@ -439,7 +441,8 @@ def write_md(rp, path):
           "else runs on the machine: with one worker, dkimgate is "
           "CPU-bound only if it is busy close to 1.0 CPU-second per "
           "second; when the whole machine is busy on all its CPUs, a "
-          "second worker has no CPU to run on)." % (
+          "second worker has no CPU to run on; niced background jobs do "
+          "not count, they yield)." % (
               s2["mps"] / s1["mps"], m.get("ncpu", "?")))
     else:
         w("Not measured.")
@@ -498,7 +501,7 @@ def write_md(rp, path):
                      m.get("sess_sys", "?")))
         w("")
         w("| setup | msg/s | Postfix CPU ms/msg | filter CPU ms/msg | total "
-          "CPU ms/msg | machine busy (CPUs) |")
+          "CPU ms/msg | machine busy, not niced (CPUs) |")
         w("|---|---|---|---|---|---|")
         names = {"dkimgate": "Postfix + dkimgate, after-queue "
                              "content_filter",
@@ -575,6 +578,7 @@ def chart(rp, sysm, png):
         "set grid ytics",
         "set key top left",
         "set xtics rotate by -25",
+        "set bmargin 6",
         "set multiplot layout 2,2 title 'dkimgate benchmark, %s, %s CPUs "
         "(median of %s runs)'" % (rp.meta.get("date", ""),
                                   rp.meta.get("ncpu", "?"),

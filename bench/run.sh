@@ -3,10 +3,10 @@
 # write bench/results/latest.{md,png,raw}).
 #
 # usage: bench/run.sh [--quick] [--reps N] [--build DIR] [--out DIR]
-#                     [--sections LIST] [--keep]
+#                     [--sections LIST] [--dkimgate FILE] [--keep]
 #
-#   --quick      small message counts, two repetitions (about 2 minutes);
-#                the default full run takes about 10-15 minutes
+#   --quick      small message counts, two repetitions (2-3 minutes); the
+#                default full run takes 7-10 minutes on a 2-CPU machine
 #   --reps N     repetitions of every timed cell (medians are quoted)
 #   --build DIR  out-of-tree build directory (default /tmp/build-bench);
 #                configured (without sanitizers, -O2) and built when the
@@ -64,7 +64,7 @@ while [ $# -gt 0 ]; do
 	--sections) SECTIONS=$2; shift ;;
 	--keep) KEEP=1 ;;
 	--dkimgate) DKIMGATE_BIN=$2; shift ;;
-	-h|--help) sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//;/^set -u/d'
+	-h|--help) sed -n '2,/^# "A &&/p' "$0" | sed '$d;s/^# \{0,1\}//'
 		exit 0 ;;
 	*) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -202,10 +202,13 @@ fsub() {
 }
 
 # machine_ticks - "BUSY TOTAL" clock ticks of all CPUs since boot
-# (/proc/stat; idle and iowait are not busy)
+# (/proc/stat).  Idle and iowait are not busy, and neither is time of
+# niced processes (the "nice" column): background jobs at nice 19 soak
+# up every idle cycle but yield to the benchmark at once, so counting
+# them would show the machine saturated when it is not.
 machine_ticks() {
 	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i
-		print t - $5 - $6, t; exit }' /proc/stat
+		print t - $3 - $5 - $6, t; exit }' /proc/stat
 }
 
 # busy B0 A0 B1 A1 - CPUs the machine kept busy between two
