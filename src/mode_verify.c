@@ -190,7 +190,7 @@ verify_dkim_done(void *arg)
 {
 	struct verify_tx			*tx = arg;
 	const struct dkim_verify_result		*r;
-	char					 d[128], s[128];
+	char					 d[128], s[128], why[256];
 	size_t					 i;
 
 	for (i = 0; i < dkim_verify_count(tx->dkim); i++) {
@@ -201,7 +201,8 @@ verify_dkim_done(void *arg)
 		    tx->env->session_id, dkim_result_name(r->result),
 		    log_escape(d, sizeof(d), r->d, strlen(r->d)),
 		    log_escape(s, sizeof(s), r->s, strlen(r->s)),
-		    r->reason != NULL ? r->reason : "");
+		    log_escape(why, sizeof(why), r->reason != NULL ?
+		    r->reason : "", r->reason != NULL ? strlen(r->reason) : 0));
 	}
 	tx->dkim_done = 1;
 	verify_dmarc_eval(tx);
@@ -351,7 +352,7 @@ static void
 verify_spf_done(void *arg, const struct spf_result *r)
 {
 	struct verify_tx	*tx = arg;
-	char			 d[128];
+	char			 d[128], why[256];
 
 	tx->spf = NULL;
 	tx->spfres = *r;
@@ -361,7 +362,7 @@ verify_spf_done(void *arg, const struct spf_result *r)
 		    tx->env->session_id, spf_result_name(r->result),
 		    r->identity == SPF_ID_HELO ? "helo" : "mailfrom",
 		    log_escape(d, sizeof(d), r->domain, strlen(r->domain)),
-		    r->reason);
+		    log_escape(why, sizeof(why), r->reason, strlen(r->reason)));
 	verify_dmarc_eval(tx);
 	verify_stage_done(tx);
 }
@@ -462,7 +463,7 @@ static void
 verify_dmarc_done(void *arg, const struct dmarc_result *r)
 {
 	struct verify_tx	*tx = arg;
-	char			 d[128];
+	char			 d[128], why[256];
 
 	tx->dmarcres = r;
 	if (r->result != DMARC_RES_PASS && r->result != DMARC_RES_NONE)
@@ -471,7 +472,8 @@ verify_dmarc_done(void *arg, const struct dmarc_result *r)
 		    dmarc_result_name(r->result), log_escape(d, sizeof(d),
 		    r->from_domain, strlen(r->from_domain)),
 		    dmarc_policy_name(r->policy),
-		    dmarc_policy_name(r->disposition), r->reason);
+		    dmarc_policy_name(r->disposition),
+		    log_escape(why, sizeof(why), r->reason, strlen(r->reason)));
 	verify_stage_done(tx);
 }
 
