@@ -456,15 +456,18 @@ def write_md(rp, path):
           "and wait (each also holds its connection to the return port).  "
           "RSS is VmRSS summed over the process tree.")
         w("")
-        w("| sessions | RSS idle MB | RSS with N sessions MB | per session "
-          "KB |")
-        w("|---|---|---|---|")
+        w("| sessions | RSS idle MB | RSS with N sessions MB | peak RSS "
+          "(VmHWM sum) MB | per session KB |")
+        w("|---|---|---|---|---|")
         for n in sorted({int(r["sessions"]) for r in idle}):
             rs = [r for r in idle if int(r["sessions"]) == n]
             b = med([num(r, "base_rss_kb") for r in rs])
             h = med([num(r, "held_rss_kb") for r in rs])
-            w("| %d | %.1f | %.1f | %.1f |" % (n, b / 1024, h / 1024,
-                                               (h - b) / n))
+            p = med([num(r, "held_hwm_sum_kb") for r in rs
+                     if "held_hwm_sum_kb" in r])
+            w("| %d | %.1f | %.1f | %s | %.1f |" % (
+                n, b / 1024, h / 1024, "–" if p is None else
+                "%.1f" % (p / 1024), (h - b) / n))
         w("")
     if big:
         w("25 MB message, sign RSA-2048 (one message at a time, "

@@ -625,6 +625,7 @@ if has_section memory; then
 				record "kind=idle sessions=$n rep=$rep" \
 				    "base_rss_kb=$(kv rss_kb "$base")" \
 				    "held_rss_kb=$(kv rss_kb "$held")" \
+				    "held_hwm_sum_kb=$(kv hwm_sum_kb "$held")" \
 				    "held_nproc=$(kv nproc "$held")"
 			fi
 			exec 9>&-
