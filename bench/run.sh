@@ -5,8 +5,8 @@
 # usage: bench/run.sh [--quick] [--reps N] [--build DIR] [--out DIR]
 #                     [--sections LIST] [--dkimgate FILE] [--keep]
 #
-#   --quick      small message counts, two repetitions (2-3 minutes); the
-#                default full run takes 7-10 minutes on a 2-CPU machine
+#   --quick      small message counts, two repetitions (1-3 minutes); the
+#                default full run takes 5-10 minutes on a 2-CPU machine
 #   --reps N     repetitions of every timed cell (medians are quoted)
 #   --build DIR  out-of-tree build directory (default /tmp/build-bench);
 #                configured (without sanitizers, -O2) and built when the
