@@ -9,6 +9,7 @@ libdkimgate_a_SOURCES += \
 	src/supervisor.c src/supervisor.h \
 	src/daemon.c src/daemon.h \
 	src/smtp_proto.c src/smtp_proto.h \
+	src/netio.c src/netio.h \
 	src/smtp_client.c src/smtp_client.h \
 	src/smtp_server.c src/smtp_server.h \
 	src/spool.c src/spool.h \

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "log.h"
+#include "netio.h"
 #include "smtp_client.h"
 #include "smtp_proto.h"
 #include "xmalloc.h"
@@ -24,7 +24,7 @@
 #define EXPECT_MAX	512	/* pipelined replies outstanding */
 
 struct smtp_client {
-	struct bufferevent	*bev;
+	struct netio		*io;
 	struct event		*timer;
 	const struct smtp_client_cb *cb;
 	void			*arg;
@@ -38,13 +38,21 @@ struct smtp_client {
 	struct smtp_reply	 cur;			/* being collected */
 };
 
-static void	client_read_cb(struct bufferevent *, void *);
-static void	client_event_cb(struct bufferevent *, short, void *);
+static void	client_read_cb(void *);
+static void	client_closed_cb(void *, int);
+static void	client_connected_cb(void *);
 static void	client_timeout_cb(evutil_socket_t, short, void *);
 static void	client_fail(struct smtp_client *, enum smtp_client_err,
 		    const char *);
 static void	client_arm(struct smtp_client *);
 static void	client_push_expect(struct smtp_client *, int);
+
+static const struct netio_cb client_io_cb = {
+	client_read_cb,
+	NULL,
+	client_closed_cb,
+	client_connected_cb
+};
 
 struct smtp_client *
 smtp_client_new(struct event_base *base, const struct sockaddr *sa,
@@ -57,14 +65,14 @@ smtp_client_new(struct event_base *base, const struct sockaddr *sa,
 	c->cb = cb;
 	c->arg = arg;
 	buf_init(&c->cur.text, SMTP_REPLY_MAX);
-	c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(base, client_timeout_cb, c);
-	if (c->bev == NULL || c->timer == NULL)
+	if (c->timer == NULL)
 		fatalx("smtp_client_new: libevent allocation");
-	bufferevent_setcb(c->bev, client_read_cb, NULL, client_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	client_push_expect(c, connect_timeout);		/* the greeting */
-	if (bufferevent_socket_connect(c->bev, sa, salen) == -1) {
+	/* replies are short: a pipelined group's fit in 64 KiB */
+	c->io = netio_connect(base, sa, salen, &client_io_cb, c,
+	    SMTP_REPLY_MAX);
+	if (c->io == NULL) {
 		/* reported from the loop, like every other failure */
 		struct timeval	 now = { 0, 0 };
 
@@ -90,8 +98,7 @@ smtp_client_free(struct smtp_client *c)
 	}
 	if (c->timer != NULL)
 		event_free(c->timer);
-	if (c->bev != NULL)
-		bufferevent_free(c->bev);
+	netio_free(c->io);
 	buf_clear(&c->cur.text);
 	free(c);
 }
@@ -130,26 +137,29 @@ void
 smtp_client_command(struct smtp_client *c, const char *line, size_t len,
     int timeout)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer	*out;
 
-	if (c->failed)
+	if (c->failed || c->io == NULL)
 		return;
+	out = netio_output(c->io);
 	evbuffer_add(out, line, len);
 	evbuffer_add(out, "\r\n", 2);
+	netio_flush(c->io);	/* one write for the whole pipelined group */
 	client_push_expect(c, timeout);
 }
 
 struct evbuffer *
 smtp_client_output(struct smtp_client *c)
 {
-	return bufferevent_get_output(c->bev);
+	return netio_output(c->io);
 }
 
 void
 smtp_client_expect(struct smtp_client *c, int timeout)
 {
-	if (c->failed)
+	if (c->failed || c->io == NULL)
 		return;
+	netio_flush(c->io);
 	client_push_expect(c, timeout);
 }
 
@@ -185,11 +195,11 @@ client_fail(struct smtp_client *c, enum smtp_client_err e, const char *why)
 		return;
 	c->failed = 1;
 	event_del(c->timer);
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	c->in_callback = 1;
+	if (c->io != NULL)
+		netio_read_enable(c->io, 0);
+	c->in_callback++;
 	c->cb->error(c->arg, e, why);
-	c->in_callback = 0;
-	if (c->free_pending) {
+	if (--c->in_callback == 0 && c->free_pending) {
 		c->free_pending = 0;
 		smtp_client_free(c);
 	}
@@ -208,41 +218,42 @@ client_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 		    "no reply in time" : "no connection in time");
 }
 
+/*
+ * client_connected_cb - connected: no Nagle, commands go out at once.
+ */
 static void
-client_event_cb(struct bufferevent *bev, short what, void *arg)
+client_connected_cb(void *arg)
+{
+	struct smtp_client	*c = arg;
+	int			 one = 1;
+
+	c->connected = 1;
+	(void)setsockopt(netio_fd(c->io), IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one));
+}
+
+/*
+ * client_closed_cb - the connection ended (err 0: the peer closed it).
+ */
+static void
+client_closed_cb(void *arg, int err)
 {
 	struct smtp_client	*c = arg;
 
-	if (what & BEV_EVENT_CONNECTED) {
-		int	 one = 1;
-
-		c->connected = 1;
-		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
-		    TCP_NODELAY, &one, sizeof(one));
-		return;
-	}
-	if (what & BEV_EVENT_ERROR) {
-		int	 err = EVUTIL_SOCKET_ERROR();
-
-		client_fail(c, c->connected ? SMTP_CLIENT_LOST :
-		    SMTP_CLIENT_CONNECT, evutil_socket_error_to_string(err));
-		return;
-	}
-	if (what & BEV_EVENT_EOF)
-		client_fail(c, c->connected ? SMTP_CLIENT_LOST :
-		    SMTP_CLIENT_CONNECT, "connection closed");
+	client_fail(c, c->connected ? SMTP_CLIENT_LOST : SMTP_CLIENT_CONNECT,
+	    err != 0 ? strerror(err) : "connection closed");
 }
 
 /*
  * client_read_cb - collect reply lines; deliver each complete reply.
  */
 static void
-client_read_cb(struct bufferevent *bev, void *arg)
+client_read_cb(void *arg)
 {
 	struct smtp_client	*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer		*in = netio_input(c->io);
 
-	c->in_callback = 1;
+	c->in_callback++;
 	while (!c->failed && !c->free_pending) {
 		struct evbuffer_ptr	 eol;
 		size_t			 eol_len, n;
@@ -285,13 +296,17 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		c->cur.nlines = 0;
 		c->cur.code = 0;
 	}
-	c->in_callback = 0;
-	if (c->free_pending) {
+	if (!c->failed && !c->free_pending)
+		netio_read_enable(c->io, 1);	/* input consumed */
+	if (--c->in_callback == 0 && c->free_pending) {
 		c->free_pending = 0;
 		smtp_client_free(c);
 	}
 	return;
 protocol:
-	c->in_callback = 0;
 	client_fail(c, SMTP_CLIENT_PROTOCOL, "malformed reply");
+	if (--c->in_callback == 0 && c->free_pending) {
+		c->free_pending = 0;
+		smtp_client_free(c);
+	}
 }

@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "buf.h"
@@ -36,6 +35,7 @@
 #include "metrics.h"
 #include "mode.h"
 #include "netaddr.h"
+#include "netio.h"
 #include "rfc5322.h"
 #include "smtp_client.h"
 #include "smtp_proto.h"
@@ -123,7 +123,7 @@ struct session {
 	struct worker		*w;
 	const struct config	*conf;
 	const struct listener_conf *lc;
-	struct bufferevent	*bev;
+	struct netio		*io;
 	struct smtp_client	*cl;
 	struct event		*timer;
 	struct event		*reaper;
@@ -160,9 +160,10 @@ static void	session_enter_state(struct session *, enum sstate);
 static void	session_close(struct session *, const char *);
 static void	session_reap_cb(evutil_socket_t, short, void *);
 static void	session_free(struct session *);
-static void	session_read_cb(struct bufferevent *, void *);
-static void	session_write_cb(struct bufferevent *, void *);
-static void	session_event_cb(struct bufferevent *, short, void *);
+static void	session_read_cb(void *);
+static void	session_drained_cb(void *);
+static void	session_closed_cb(void *, int);
+static struct evbuffer *session_out(struct session *);
 static void	session_timeout_cb(evutil_socket_t, short, void *);
 static void	session_arm_timer(struct session *);
 static void	session_data_progress(struct session *, size_t);
@@ -208,6 +209,16 @@ static const struct smtp_client_cb client_cb = {
 	client_error_cb
 };
 
+/* bytes of unprocessed input before we stop reading from the client */
+#define INPUT_MAX	(256 * 1024)
+
+static const struct netio_cb session_io_cb = {
+	session_read_cb,
+	session_drained_cb,
+	session_closed_cb,
+	NULL
+};
+
 /*
  * session_enter_state - the only place the state changes.
  */
@@ -246,15 +257,13 @@ smtp_session_new(struct worker *w, const struct listener_conf *lc, int fd,
 	snprintf(s->id, sizeof(s->id), "%016" PRIx64, rnd);
 	netaddr_ntop(sa, s->peer, sizeof(s->peer));
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	s->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	/* a stalled reader must not make us buffer without bound */
+	s->io = netio_new(base, fd, &session_io_cb, s, INPUT_MAX);
+	netio_read_enable(s->io, 0);	/* not before our greeting */
 	s->timer = evtimer_new(base, session_timeout_cb, s);
 	s->reaper = evtimer_new(base, session_reap_cb, s);
-	if (s->bev == NULL || s->timer == NULL || s->reaper == NULL)
+	if (s->timer == NULL || s->reaper == NULL)
 		fatalx("smtp_session_new: libevent allocation");
-	bufferevent_setcb(s->bev, session_read_cb, session_write_cb,
-	    session_event_cb, s);
-	/* a stalled reader must not make us buffer without bound */
-	bufferevent_setwatermark(s->bev, EV_READ, 0, 256 * 1024);
 	TAILQ_INSERT_TAIL(&sessions, s, entry);
 	nsessions++;
 	worker_session_opened(w);
@@ -263,37 +272,43 @@ smtp_session_new(struct worker *w, const struct listener_conf *lc, int fd,
 	if (!netlist_match(&conf->client_networks, sa)) {
 		log_warnx("%s reject client=%s reason=\"not in client_networks\"",
 		    s->id, s->peer);
-		evbuffer_add_printf(bufferevent_get_output(s->bev),
+		evbuffer_add_printf(session_out(s),
 		    "554 5.7.1 %s: access denied\r\n", conf->myhostname);
 		session_enter_state(s, S_QUIT);
-		bufferevent_enable(s->bev, EV_WRITE);
 		return;
 	}
 	if (nsessions > worker_max_sessions(w)) {
 		log_warnx("%s reject client=%s reason=\"too many sessions\"",
 		    s->id, s->peer);
-		evbuffer_add_printf(bufferevent_get_output(s->bev),
+		evbuffer_add_printf(session_out(s),
 		    "421 4.7.0 %s Error: too many sessions, try again "
 		    "later\r\n", conf->myhostname);
 		session_enter_state(s, S_QUIT);
-		bufferevent_enable(s->bev, EV_WRITE);
 		return;
 	}
 	if (server_draining) {
-		evbuffer_add_printf(bufferevent_get_output(s->bev),
+		evbuffer_add_printf(session_out(s),
 		    "421 4.3.2 %s Service shutting down\r\n",
 		    conf->myhostname);
 		session_enter_state(s, S_QUIT);
-		bufferevent_enable(s->bev, EV_WRITE);
 		return;
 	}
 	log_debug("%s connect client=%s listener=%s mode=%s", s->id, s->peer,
 	    lc->text, config_mode_name(lc->mode));
 	/* greet only once the return port has greeted us */
 	s->state = S_CONNECT;
-	if (session_ensure_client(s) == -1)
-		return;
-	bufferevent_enable(s->bev, EV_WRITE);
+	(void)session_ensure_client(s);
+}
+
+/*
+ * session_out - the output to the client; what is added there is written
+ * at the end of this loop iteration, all in one write.
+ */
+static struct evbuffer *
+session_out(struct session *s)
+{
+	netio_flush(s->io);
+	return netio_output(s->io);
 }
 
 /*
@@ -414,7 +429,7 @@ relay_command(struct session *s, enum smtp_cmd cmd, const char *line,
 static void
 session_flush(struct session *s)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->bev);
+	struct evbuffer	*out = session_out(s);
 	struct pending	*p;
 	int		 close_now = 0;
 
@@ -452,7 +467,7 @@ session_flush(struct session *s)
 static void
 session_progress(struct session *s)
 {
-	struct evbuffer	*in = bufferevent_get_input(s->bev);
+	struct evbuffer	*in = netio_input(s->io);
 
 	for (;;) {
 		session_flush(s);
@@ -463,13 +478,16 @@ session_progress(struct session *s)
 		if (s->state != S_CMD || session_read_commands(s) == 0)
 			break;
 	}
+	/* input was consumed: read again if it had reached its cap */
+	if (s->state == S_CMD || s->state == S_DATA || s->state == S_EOM)
+		netio_read_enable(s->io, 1);
 }
 
 /*
  * session_read_cb - bytes from Postfix.
  */
 static void
-session_read_cb(struct bufferevent *bev, void *arg)
+session_read_cb(void *arg)
 {
 	struct session	*s = arg;
 
@@ -479,7 +497,7 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		break;
 	case S_DATA:
 		session_data_progress(s,
-		    evbuffer_get_length(bufferevent_get_input(bev)));
+		    evbuffer_get_length(netio_input(s->io)));
 		session_read_data(s);
 		session_progress(s);
 		break;
@@ -497,7 +515,7 @@ session_read_cb(struct bufferevent *bev, void *arg)
 static int
 session_read_commands(struct session *s)
 {
-	struct evbuffer	*in = bufferevent_get_input(s->bev);
+	struct evbuffer	*in = netio_input(s->io);
 	char		 line[LINE_MAX_CMD + 1];
 	int		 ncmd = 0;
 
@@ -809,7 +827,7 @@ client_reply_cb(void *arg, const struct smtp_reply *r)
 			buf_printf(&p->reply, "220 %s ESMTP dkimgate\r\n",
 			    s->conf->myhostname);
 			session_enter_state(s, S_CMD);
-			bufferevent_enable(s->bev, EV_READ);
+			netio_read_enable(s->io, 1);
 		}
 		break;
 	case P_EHLO_INT:
@@ -1145,7 +1163,7 @@ tx_headers_done(struct session *s)
 static void
 session_read_data(struct session *s)
 {
-	struct evbuffer	*in = bufferevent_get_input(s->bev);
+	struct evbuffer	*in = netio_input(s->io);
 
 	while (s->state == S_DATA && evbuffer_get_length(in) > 0) {
 		struct evbuffer_iovec	 v;
@@ -1437,13 +1455,16 @@ session_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	log_warnx("%s timeout client=%s state=%s", s->id, s->peer,
 	    strstate[s->state]);
-	evbuffer_add_printf(bufferevent_get_output(s->bev),
+	evbuffer_add_printf(session_out(s),
 	    "421 4.4.2 %s Error: timeout exceeded\r\n", s->conf->myhostname);
 	session_enter_state(s, S_QUIT);
 }
 
+/*
+ * session_drained_cb - everything written: after the last reply, close.
+ */
 static void
-session_write_cb(struct bufferevent *bev, void *arg)
+session_drained_cb(void *arg)
 {
 	struct session	*s = arg;
 
@@ -1451,17 +1472,19 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		session_close(s, NULL);
 }
 
+/*
+ * session_closed_cb - the client closed the connection, or it failed.
+ */
 static void
-session_event_cb(struct bufferevent *bev, short what, void *arg)
+session_closed_cb(void *arg, int err)
 {
 	struct session	*s = arg;
 
-	if (what & BEV_EVENT_EOF)
+	if (err == 0)
 		session_close(s, s->state == S_QUIT ? NULL :
 		    "client disconnected");
-	else if (what & BEV_EVENT_ERROR)
-		session_close(s, evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
+	else
+		session_close(s, strerror(err));
 }
 
 /*
@@ -1482,7 +1505,7 @@ session_close(struct session *s, const char *why)
 		    why);
 	s->state = S_DEAD;
 	event_del(s->timer);
-	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
+	netio_read_enable(s->io, 0);
 	evtimer_add(s->reaper, &now);
 }
 
@@ -1508,7 +1531,7 @@ session_free(struct session *s)
 	tx_free(s->lasttx);
 	event_free(s->timer);
 	event_free(s->reaper);
-	bufferevent_free(s->bev);
+	netio_free(s->io);
 	worker_session_closed(s->w);
 	free(s);
 }
