@@ -71,6 +71,12 @@ netio_setup(struct event_base *base, int fd, const struct netio_cb *cb,
 	if (io->in == NULL || io->out == NULL || io->ev_read == NULL ||
 	    io->ev_write == NULL || io->ev_flush == NULL)
 		fatalx("netio: libevent allocation");
+	/*
+	 * The output drains to a socket: file segments added to it stay
+	 * file references sent with sendfile, instead of being mapped or
+	 * read into memory (a 25 MB message would cost 25 MB of RSS).
+	 */
+	evbuffer_set_flags(io->out, EVBUFFER_FLAG_DRAINS_TO_FD);
 	return io;
 }
 
@@ -271,16 +277,20 @@ netio_write_now(struct netio *io)
 		n = evbuffer_write(io->out, io->fd);
 		if (n > 0)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-			if (errno == EINTR)
-				continue;
+		if (n == -1 && errno == EINTR)
+			continue;
+		/*
+		 * Would block. libevent's sendfile path says so with 0 and
+		 * errno EAGAIN; writev with -1 and EAGAIN.
+		 */
+		if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (!io->writing) {
 				event_add(io->ev_write, NULL);
 				io->writing = 1;
 			}
 			return;
 		}
-		netio_closed(io, n == -1 ? errno : EPIPE);
+		netio_closed(io, errno);
 		return;
 	}
 	if (io->writing) {
