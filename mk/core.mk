@@ -27,3 +27,7 @@ UNIT_TESTS += tests/unit/test_relay
 tests_unit_test_relay_SOURCES = tests/unit/test_relay.c
 tests_unit_test_relay_CFLAGS = $(UT_FLAGS)
 tests_unit_test_relay_LDADD = $(UT_LIBS)
+UNIT_TESTS += tests/unit/test_netio
+tests_unit_test_netio_SOURCES = tests/unit/test_netio.c
+tests_unit_test_netio_CFLAGS = $(UT_FLAGS)
+tests_unit_test_netio_LDADD = $(UT_LIBS)
