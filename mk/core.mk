@@ -10,6 +10,7 @@ libdkimgate_a_SOURCES += \
 	src/daemon.c src/daemon.h \
 	src/smtp_proto.c src/smtp_proto.h \
 	src/netio.c src/netio.h \
+	src/msgfile.c src/msgfile.h \
 	src/smtp_client.c src/smtp_client.h \
 	src/smtp_server.c src/smtp_server.h \
 	src/spool.c src/spool.h \

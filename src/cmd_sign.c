@@ -29,6 +29,7 @@
 #include "keytable.h"
 #include "log.h"
 #include "mode.h"
+#include "msgfile.h"
 #include "rfc5322.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -40,114 +41,9 @@
 #define KEYGEN_MIN_BITS		1024
 #define KEYGEN_MAX_BITS		16384
 
-static int	sign_read_input(const char *, long long, struct buf *,
-		    char *, size_t);
-static void	sign_to_crlf(const char *, size_t, struct buf *);
-static int	sign_input_is_lf(const char *, size_t);
-static size_t	sign_header_end(const char *, size_t, size_t *);
 static void	sign_done(void *);
-static int	sign_write_all(int, const void *, size_t);
 static int	keygen_write_txt(const char *, const char *, const char *,
 		    enum crypto_alg, const char *, char *, size_t);
-
-/*
- * sign_read_input - read a whole file (or stdin for NULL / "-") into b,
- * at most max bytes.
- */
-static int
-sign_read_input(const char *path, long long max, struct buf *b, char *err,
-    size_t errlen)
-{
-	char	*chunk;
-	ssize_t	 n;
-	int	 fd;
-
-	if (path == NULL || strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	buf_init(b, (size_t)max);
-	chunk = xmalloc(65536);
-	for (;;) {
-		n = read(fd, chunk, 65536);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", path != NULL ? path :
-			    "stdin", strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (buf_add(b, chunk, (size_t)n) == -1 || buf_error(b)) {
-			snprintf(err, errlen, "%s: message larger than %lld "
-			    "bytes", path != NULL ? path : "stdin", max);
-			n = -1;
-			break;
-		}
-	}
-	free(chunk);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return n == 0 ? 0 : -1;
-}
-
-/*
- * sign_input_is_lf - 1 if the input uses bare LF line ends: its first
- * line end is an LF not preceded by CR.
- */
-static int
-sign_input_is_lf(const char *p, size_t len)
-{
-	const char	*nl = memchr(p, '\n', len);
-
-	return nl != NULL && (nl == p || nl[-1] != '\r');
-}
-
-/*
- * sign_to_crlf - copy p into out with every bare LF made CRLF, as the
- * relay does before a mode sees the message (mode.h).
- */
-static void
-sign_to_crlf(const char *p, size_t len, struct buf *out)
-{
-	size_t	 i, start = 0;
-
-	for (i = 0; i < len; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
-			buf_add(out, p + start, i - start);
-			buf_add(out, "\r\n", 2);
-			start = i + 1;
-		}
-	}
-	buf_add(out, p + start, len - start);
-}
-
-/*
- * sign_header_end - length of the header block (without the empty line
- * that ends it) of a CRLF message; *bodyoff gets where the body starts.
- * A message with no empty line is all header.
- */
-static size_t
-sign_header_end(const char *p, size_t len, size_t *bodyoff)
-{
-	size_t	 i;
-
-	if (len >= 2 && p[0] == '\r' && p[1] == '\n') {
-		*bodyoff = 2;
-		return 0;
-	}
-	for (i = 0; i + 3 < len; i++)
-		if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' &&
-		    p[i + 3] == '\n') {
-			*bodyoff = i + 4;
-			return i + 2;
-		}
-	*bodyoff = len;
-	return len;
-}
 
 /*
  * sign_done - the mode's completion callback.
@@ -156,27 +52,6 @@ static void
 sign_done(void *arg)
 {
 	*(int *)arg = 1;
-}
-
-/*
- * sign_write_all - write everything, retrying short writes.
- */
-static int
-sign_write_all(int fd, const void *p, size_t len)
-{
-	const char	*c = p;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = write(fd, c, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /*
@@ -315,16 +190,16 @@ cmd_sign(int argc, char **argv)
 		}
 	}
 
-	if (sign_read_input(input, conf->message_size_limit > 0 ?
+	if (msgfile_read(input, conf->message_size_limit > 0 ?
 	    conf->message_size_limit : SIGN_INPUT_DEFAULT_MAX, &in, err,
 	    sizeof(err)) == -1) {
 		cmd_usage_error(cmd, "%s", err);
 		goto out;
 	}
-	lf = sign_input_is_lf(in.data, in.len);
+	lf = msgfile_is_lf(in.data, in.len);
 	buf_init(&msg, in.len * 2 + 2);
-	sign_to_crlf(in.data, in.len, &msg);
-	hlen = sign_header_end(msg.data, msg.len, &boff);
+	msgfile_to_crlf(in.data, in.len, &msg);
+	hlen = msgfile_header_end(msg.data, msg.len, &boff);
 	if (rfc5322_parse(&hdr, msg.data, hlen, SIGN_MAX_FIELDS) == -1) {
 		cmd_usage_error(cmd, "too many header fields");
 		goto out;
@@ -369,8 +244,8 @@ cmd_sign(int argc, char **argv)
 				buf_addc(&out, res.prepend.data[i]);
 	} else
 		buf_add(&out, res.prepend.data, res.prepend.len);
-	if (sign_write_all(STDOUT_FILENO, out.data, out.len) == -1 ||
-	    sign_write_all(STDOUT_FILENO, in.data, in.len) == -1) {
+	if (msgfile_write_all(STDOUT_FILENO, out.data, out.len) == -1 ||
+	    msgfile_write_all(STDOUT_FILENO, in.data, in.len) == -1) {
 		cmd_usage_error(cmd, "write: %s", strerror(errno));
 		rc = 1;
 		goto out;
@@ -429,7 +304,7 @@ keygen_write_txt(const char *path, const char *domain, const char *sel,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (sign_write_all(fd, b.data, b.len) == -1) {
+	if (msgfile_write_all(fd, b.data, b.len) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		goto out;

@@ -31,6 +31,7 @@
 #include "dns.h"
 #include "log.h"
 #include "mode.h"
+#include "msgfile.h"
 #include "rfc5322.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -87,11 +88,6 @@ static int	verify_parse_opts(int, char **, const struct verify_optdef *,
 		    struct verify_opts *, const char *);
 static struct config *verify_config(const char *, const struct verify_opts *,
 		    struct config *);
-static int	verify_read_input(const char *, long long, struct buf *, char *,
-		    size_t);
-static int	verify_input_is_lf(const char *, size_t);
-static void	verify_to_crlf(const char *, size_t, struct buf *);
-static size_t	verify_header_end(const char *, size_t, size_t *);
 static void	verify_done(void *);
 static void	testkey_cb(void *, const struct dns_answer *);
 
@@ -160,102 +156,6 @@ verify_config(const char *cmd, const struct verify_opts *o, struct config *cc)
 	if (o->authserv_id != NULL)
 		cc->authserv_id = (char *)o->authserv_id;
 	return conf;
-}
-
-/*
- * verify_read_input - the whole file (stdin for NULL or "-") into b, at
- * most max bytes.
- */
-static int
-verify_read_input(const char *path, long long max, struct buf *b, char *err,
-    size_t errlen)
-{
-	const char	*name = path != NULL ? path : "stdin";
-	char		*chunk;
-	ssize_t		 n;
-	int		 fd;
-
-	if (path == NULL || strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY)) == -1) {
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		return -1;
-	}
-	buf_init(b, (size_t)max);
-	chunk = xmalloc(65536);
-	for (;;) {
-		n = read(fd, chunk, 65536);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", name, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (buf_add(b, chunk, (size_t)n) == -1) {
-			snprintf(err, errlen, "%s: message larger than %lld "
-			    "bytes", name, max);
-			n = -1;
-			break;
-		}
-	}
-	free(chunk);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return n == 0 ? 0 : -1;
-}
-
-/*
- * verify_input_is_lf - 1 if the first line end is a bare LF: the output
- * then uses LF too.
- */
-static int
-verify_input_is_lf(const char *p, size_t len)
-{
-	const char	*nl = memchr(p, '\n', len);
-
-	return nl != NULL && (nl == p || nl[-1] != '\r');
-}
-
-/*
- * verify_to_crlf - every bare LF becomes CRLF, as the relay hands a
- * message to a mode (mode.h).
- */
-static void
-verify_to_crlf(const char *p, size_t len, struct buf *out)
-{
-	size_t	 i, start = 0;
-
-	for (i = 0; i < len; i++)
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
-			buf_add(out, p + start, i - start);
-			buf_add(out, "\r\n", 2);
-			start = i + 1;
-		}
-	buf_add(out, p + start, len - start);
-}
-
-/*
- * verify_header_end - length of the header block of a CRLF message
- * (without the empty line that ends it); *bodyoff gets the start of the
- * body. A message without an empty line is all header.
- */
-static size_t
-verify_header_end(const char *p, size_t len, size_t *bodyoff)
-{
-	const char	*e;
-
-	if (len >= 2 && p[0] == '\r' && p[1] == '\n') {
-		*bodyoff = 2;
-		return 0;
-	}
-	if ((e = memmem(p, len, "\r\n\r\n", 4)) != NULL) {
-		*bodyoff = (size_t)(e - p) + 4;
-		return (size_t)(e - p) + 2;
-	}
-	*bodyoff = len;
-	return len;
 }
 
 /*
@@ -329,16 +229,16 @@ cmd_verify(int argc, char **argv)
 		rc = cmd_usage_error(cmd, "empty --authserv-id");
 		goto out;
 	}
-	if (verify_read_input(input, conf->message_size_limit > 0 ?
+	if (msgfile_read(input, conf->message_size_limit > 0 ?
 	    conf->message_size_limit : VERIFY_INPUT_DEFAULT_MAX, &in, err,
 	    sizeof(err)) == -1) {
 		cmd_usage_error(cmd, "%s", err);
 		goto out;
 	}
-	lf = verify_input_is_lf(in.data, in.len);
+	lf = msgfile_is_lf(in.data, in.len);
 	buf_init(&msg, in.len * 2 + 2);
-	verify_to_crlf(in.data, in.len, &msg);
-	hlen = verify_header_end(msg.data, msg.len, &boff);
+	msgfile_to_crlf(in.data, in.len, &msg);
+	hlen = msgfile_header_end(msg.data, msg.len, &boff);
 	(void)rfc5322_parse(&hdr, msg.data, hlen, VERIFY_MAX_FIELDS);
 
 	if ((base = event_base_new()) == NULL) {
