@@ -22,8 +22,6 @@ struct key_handler {
 			    const char **);
 };
 
-static int	 ci_eqn(const char *, size_t, const char *, size_t);
-static int	 ci_eq(const char *, size_t, const char *);
 static int	 keytag_v(struct dkim_key *, const struct dkim_tag *,
 		    const char **);
 static int	 keytag_h(struct dkim_key *, const struct dkim_tag *,
@@ -51,34 +49,6 @@ static const struct key_handler key_handlers[] = {
 };
 #define NHANDLERS	(sizeof(key_handlers) / sizeof(key_handlers[0]))
 
-/* ci_eqn - case-insensitive ASCII comparison of two byte ranges */
-static int
-ci_eqn(const char *a, size_t an, const char *b, size_t bn)
-{
-	size_t	 i;
-
-	if (an != bn)
-		return 0;
-	for (i = 0; i < an; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (y >= 'A' && y <= 'Z')
-			y += 'a' - 'A';
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
-/* ci_eq - (p, n) equals the C string s, ignoring ASCII case */
-static int
-ci_eq(const char *p, size_t n, const char *s)
-{
-	return ci_eqn(p, n, s, strlen(s));
-}
-
 /*
  * keytag_v - v= is exactly "DKIM1" (%x44.4B.49.4D.31: case matters, and
  * "DKIM1.0" is not it). Its position is checked by dkim_key_parse().
@@ -104,9 +74,9 @@ keytag_h(struct dkim_key *k, const struct dkim_tag *t, const char **why)
 
 	k->hashes = 0;
 	while ((r = dkim_tag_list_next(&pos, end, &item, &len)) == 1) {
-		if (ci_eq(item, len, "sha256"))
+		if (dkim_ci_eq(item, len, "sha256"))
 			k->hashes |= DKIM_KEY_H_SHA256;
-		else if (ci_eq(item, len, "sha1"))
+		else if (dkim_ci_eq(item, len, "sha1"))
 			k->hashes |= DKIM_KEY_H_SHA1;
 	}
 	if (r == -1 || t->valuelen == 0) {
@@ -120,9 +90,9 @@ keytag_h(struct dkim_key *k, const struct dkim_tag *t, const char **why)
 static int
 keytag_k(struct dkim_key *k, const struct dkim_tag *t, const char **why)
 {
-	if (ci_eq(t->value, t->valuelen, "rsa"))
+	if (dkim_ci_eq(t->value, t->valuelen, "rsa"))
 		k->alg = CRYPTO_ALG_RSA;
-	else if (ci_eq(t->value, t->valuelen, "ed25519"))
+	else if (dkim_ci_eq(t->value, t->valuelen, "ed25519"))
 		k->alg = CRYPTO_ALG_ED25519;
 	else {
 		*why = "unknown key type";
@@ -141,7 +111,7 @@ keytag_s(struct dkim_key *k, const struct dkim_tag *t, const char **why)
 
 	k->service_ok = 0;
 	while ((r = dkim_tag_list_next(&pos, end, &item, &len)) == 1)
-		if (ci_eq(item, len, "*") || ci_eq(item, len, "email"))
+		if (dkim_ci_eq(item, len, "*") || dkim_ci_eq(item, len, "email"))
 			k->service_ok = 1;
 	if (r == -1 || t->valuelen == 0) {
 		*why = "bad s= tag in key record";
@@ -159,9 +129,9 @@ keytag_t(struct dkim_key *k, const struct dkim_tag *t, const char **why)
 	int		 r;
 
 	while ((r = dkim_tag_list_next(&pos, end, &item, &len)) == 1) {
-		if (ci_eq(item, len, "y"))
+		if (dkim_ci_eq(item, len, "y"))
 			k->testing = 1;
-		else if (ci_eq(item, len, "s"))
+		else if (dkim_ci_eq(item, len, "s"))
 			k->strict = 1;
 	}
 	if (r == -1 || t->valuelen == 0) {
@@ -290,7 +260,7 @@ dkim_key_check(const struct dkim_key *k, const struct dkim_sig *sig,
 		*why = "inappropriate key algorithm";
 		return -1;
 	}
-	if (k->strict && !ci_eq(sig->i + sig->idomain,
+	if (k->strict && !dkim_ci_eq(sig->i + sig->idomain,
 	    strlen(sig->i + sig->idomain), sig->d)) {
 		*why = "i= domain differs from d= (t=s)";
 		return -1;

@@ -27,8 +27,6 @@ struct sig_handler {
 	const char	*missing;	/* reason if required and absent */
 };
 
-static int	 ci_eq(const char *, size_t, const char *);
-static int	 ci_eqn(const char *, size_t, const char *, size_t);
 static int	 is_let_dig(unsigned char);
 static int	 check_labels(const char *, size_t, int, int);
 static int	 check_domain(const char *, size_t);
@@ -112,36 +110,6 @@ static const struct {
 	    CRYPTO_ALG_ED25519,	CRYPTO_MD_SHA256 },
 };
 #define NALGS		(sizeof(sig_algs) / sizeof(sig_algs[0]))
-
-/*
- * ci_eqn - case-insensitive ASCII comparison of two byte ranges.
- */
-static int
-ci_eqn(const char *a, size_t an, const char *b, size_t bn)
-{
-	size_t	 i;
-
-	if (an != bn)
-		return 0;
-	for (i = 0; i < an; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (y >= 'A' && y <= 'Z')
-			y += 'a' - 'A';
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
-/* ci_eq - (p, n) equals the C string s, ignoring ASCII case */
-static int
-ci_eq(const char *p, size_t n, const char *s)
-{
-	return ci_eqn(p, n, s, strlen(s));
-}
 
 /* is_let_dig - Let-dig = ALPHA / DIGIT (RFC 5321 4.1.2) */
 static int
@@ -266,9 +234,9 @@ static int
 domain_within(const char *sub, size_t sn, const char *dom, size_t dn)
 {
 	if (sn == dn)
-		return ci_eqn(sub, sn, dom, dn);
+		return dkim_ci_eqn(sub, sn, dom, dn);
 	if (sn > dn + 1 && sub[sn - dn - 1] == '.')
-		return ci_eqn(sub + sn - dn, dn, dom, dn);
+		return dkim_ci_eqn(sub + sn - dn, dn, dom, dn);
 	return 0;
 }
 
@@ -494,7 +462,7 @@ sigtag_q(struct dkim_sig *sig, const struct dkim_tag *t, const char **why)
 
 	(void)sig;
 	while ((r = dkim_tag_list_next(&pos, end, &item, &len)) == 1)
-		if (ci_eq(item, len, "dns/txt"))
+		if (dkim_ci_eq(item, len, "dns/txt"))
 			found = 1;
 	if (r == -1) {
 		*why = "bad q= tag";
@@ -571,7 +539,7 @@ dkim_sig_alg_parse(const char *p, size_t n, enum dkim_sig_alg *alg)
 	size_t	 i;
 
 	for (i = 0; i < NALGS; i++)
-		if (ci_eq(p, n, sig_algs[i].name)) {
+		if (dkim_ci_eq(p, n, sig_algs[i].name)) {
 			*alg = sig_algs[i].alg;
 			return 0;
 		}
@@ -653,7 +621,7 @@ dkim_sig_parse(struct dkim_sig *sig, const char *value, size_t len,
 		return -1;
 	}
 	for (i = 0; i < sig->nh; i++)
-		if (ci_eq(sig->h[i].p, sig->h[i].len, "from"))
+		if (dkim_ci_eq(sig->h[i].p, sig->h[i].len, "from"))
 			from = 1;
 	if (!from) {
 		*why = "From field not signed";
@@ -867,7 +835,7 @@ spec_check(const struct dkim_sig_spec *sp)
 	for (i = 0; i < sp->nh; i++) {
 		if (check_field_name(sp->h[i].p, sp->h[i].len) == -1)
 			return -1;
-		if (ci_eq(sp->h[i].p, sp->h[i].len, "from"))
+		if (dkim_ci_eq(sp->h[i].p, sp->h[i].len, "from"))
 			from = 1;
 	}
 	if (!from)
@@ -971,7 +939,7 @@ field_is(const struct rfc5322_field *f, const struct dkim_name *name)
 
 	while (n > 0 && (f->name[n - 1] == ' ' || f->name[n - 1] == '\t'))
 		n--;
-	return ci_eqn(f->name, n, name->p, name->len);
+	return dkim_ci_eqn(f->name, n, name->p, name->len);
 }
 
 /*
@@ -996,7 +964,7 @@ dkim_sig_header_input(enum dkim_canon canon, const struct rfc5322_hdr *hdr,
 	for (i = 0; i < nh; i++) {
 		/* the how-many-th use of this name in h= */
 		for (want = 0, k = 0; k < i; k++)
-			if (ci_eqn(h[k].p, h[k].len, h[i].p, h[i].len))
+			if (dkim_ci_eqn(h[k].p, h[k].len, h[i].p, h[i].len))
 				want++;
 		seen = 0;
 		for (idx = (ssize_t)nfields - 1; idx >= 0; idx--) {

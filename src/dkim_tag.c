@@ -296,3 +296,33 @@ dkim_tag_list_next(const char **pos, const char *end, const char **item,
 	*pos = p;
 	return 1;
 }
+
+/*
+ * dkim_ci_eqn - case-insensitive ASCII comparison of two byte ranges.
+ */
+int
+dkim_ci_eqn(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t	 i;
+
+	if (an != bn)
+		return 0;
+	for (i = 0; i < an; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x += 'a' - 'A';
+		if (y >= 'A' && y <= 'Z')
+			y += 'a' - 'A';
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/* dkim_ci_eq - (p, n) equals the C string s, ignoring ASCII case */
+int
+dkim_ci_eq(const char *p, size_t n, const char *s)
+{
+	return dkim_ci_eqn(p, n, s, strlen(s));
+}

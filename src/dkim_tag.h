@@ -80,4 +80,12 @@ int	dkim_tag_list_next(const char **pos, const char *end,
 size_t	dkim_tag_fws(const char *p, const char *end);
 size_t	dkim_tag_wsp_or_fws(const char *p, const char *end);
 
+/*
+ * dkim_ci_eqn - two byte ranges are equal, ignoring ASCII case (tag
+ * values such as algorithm and hash names, header field names).
+ * dkim_ci_eq - the same against a C string.
+ */
+int	dkim_ci_eqn(const char *, size_t, const char *, size_t);
+int	dkim_ci_eq(const char *, size_t, const char *);
+
 #endif
