@@ -1359,6 +1359,12 @@ check_authserv_id(struct cfgload *ld, const struct param *p)
 	if (i > 255)
 		return cfg_error(ld, cfg_line_of(ld, p->name),
 		    "authserv_id: longer than 255 characters");
+	/* authres.c ignores a final dot when it compares ids: "." would
+	 * compare as empty and match nothing */
+	if (strspn(v, ".") == i)
+		return cfg_error(ld, cfg_line_of(ld, p->name),
+		    "authserv_id: \"%s\" is only dots",
+		    cfg_esc(esc, sizeof(esc), v));
 	return 0;
 }
 

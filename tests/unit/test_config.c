@@ -743,6 +743,8 @@ static const struct err_case err_cases[] = {
 	/* found by fuzz/fuzz_authres: authres.c keeps 255 characters */
 	{ "authserv_id too long", S("authserv_id = " ID64 ID64 ID64 ID64
 	    "\n"), "%s:1: authserv_id: longer than 255 characters" },
+	{ "authserv_id dot", S("authserv_id = .\n"),
+	    "%s:1: authserv_id: \".\" is only dots" },
 	{ "resolver name", S("dns_resolver = 127.0.0.1@53530, "
 	    "resolver.example\n"),
 	    "%s:1: dns_resolver: bad resolver \"resolver.example\" (expected "
