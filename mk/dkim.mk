@@ -22,7 +22,8 @@ tests_unit_test_rfc8463_CFLAGS = $(UT_FLAGS)
 tests_unit_test_rfc8463_LDADD = $(UT_LIBS)
 
 UNIT_TESTS += tests/unit/test_dkim_canon
-tests_unit_test_dkim_canon_SOURCES = tests/unit/test_dkim_canon.c $(DKIM_TU)
+tests_unit_test_dkim_canon_SOURCES = tests/unit/test_dkim_canon.c \
+	tests/unit/canon_ref.c tests/unit/canon_ref.h $(DKIM_TU)
 tests_unit_test_dkim_canon_CFLAGS = $(UT_FLAGS)
 tests_unit_test_dkim_canon_LDADD = $(UT_LIBS)
 
@@ -165,3 +166,12 @@ EXTRA_DIST += \
 	tests/unit/data/crypto/garbage.txt \
 	tests/unit/data/crypto/empty.txt \
 	tests/unit/data/crypto/seed31.b64
+
+## bench/canon_speed: CPU time of the body hash against raw SHA-256 and
+## the reference canonicalizer (bench/README.md); built with the tree so
+## it keeps compiling, never run by make check.
+noinst_PROGRAMS += bench/canon_speed
+bench_canon_speed_SOURCES = bench/canon_speed.c tests/unit/canon_ref.c \
+	tests/unit/canon_ref.h
+bench_canon_speed_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
+bench_canon_speed_LDADD = $(DKIMGATE_LIBS)

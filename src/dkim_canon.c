@@ -15,13 +15,29 @@
  * Streaming: a CR at the end of a chunk is held until the next octet
  * shows whether it starts a CRLF; a WSP run is held as one flag; line
  * ends are held as a counter until a non-empty line proves they are not
- * trailing. Nothing is buffered, whatever the input.
+ * trailing. Nothing is buffered but a small staging block, whatever the
+ * input.
  *
- * Speed: canonical output is assembled as a span of the caller's chunk
- * wherever it equals the input (content runs, a single SP between words,
- * the CRLFs before a non-empty line), so ordinary text goes to the hash
- * in one crypto_hash_update() per chunk instead of one per line or word;
- * the span is flushed whenever the output departs from the input.
+ * Speed: most of a body is its own canonical form, and goes to the hash
+ * as a span of the caller's chunk without being copied or looked at
+ * octet by octet.
+ *   simple:  only the end of the body changes, so a chunk is hashed
+ *            whole except for the CRLFs at its end (and a CR in its last
+ *            octet), which are held: no per-line work at all.
+ *   relaxed: text whose every WSP is a single SP before content (a
+ *            CRLF being no WSP, a lone CR being content) is unchanged.
+ *            From each content octet a scanner looks for the next place
+ *            that needs work: an HTAB, or an SP followed by SP, HTAB,
+ *            CRLF or the end of the chunk. The text up to there, less
+ *            the CRLFs (and a final CR) at its end, is one span; the
+ *            octet-wise state machine takes over only at those places.
+ *            The scanner looks at 16 octets per step with SSE2 (x86),
+ *            8 per step in portable C elsewhere; dkim_canon_portable()
+ *            selects the latter for tests.
+ * Short pieces of output (the SP replacing a WSP run, held CRLFs, spans
+ * cut short by such places) are copied into a staging block and hashed
+ * with it, so text full of tabs or double spaces does not cost one hash
+ * update per word.
  */
 #include "autoconf.h"
 
@@ -30,10 +46,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+#define CANON_SSE2	1
+#include <emmintrin.h>
+#endif
+
 #include "buf.h"
 #include "crypto.h"
 #include "dkim_canon.h"
 #include "xmalloc.h"
+
+/* staging block; pieces of at least STAGE_DIRECT octets bypass it */
+#define STAGE_SIZE	1024
+#define STAGE_DIRECT	256
+/* relaxed: octets after content looked at one by one before a vector scan */
+#define SCAN_NEAR	8
 
 struct dkim_bodyhash {
 	enum dkim_canon	 canon;
@@ -41,7 +68,6 @@ struct dkim_bodyhash {
 	long long	 limit;		/* < 0: no l= limit */
 	struct crypto_hash *hash;
 	unsigned long long total;	/* canonical octets produced */
-	unsigned long long hashed;	/* of which given to the hash */
 	unsigned long long held;	/* CRLFs not yet produced */
 	int		 pend_cr;	/* chunk ended in CR */
 	int		 wsp;		/* relaxed: WSP run pending */
@@ -52,31 +78,42 @@ struct dkim_bodyhash {
 	const char	*chunk_end;
 	dkim_canon_tap_fn tap;
 	void		*tap_arg;
+	/* output waiting for the hash; it comes before the span */
+	size_t		 stagelen;
+	char		 stage[STAGE_SIZE];
 };
 
 static void	 hash_out(struct dkim_bodyhash *, const char *, size_t);
+static void	 stage_flush(struct dkim_bodyhash *);
+static void	 stage_add(struct dkim_bodyhash *, const char *, size_t);
 static void	 span_flush(struct dkim_bodyhash *);
-static void	 emit_input(struct dkim_bodyhash *, const char *, size_t);
-static void	 emit_const(struct dkim_bodyhash *, const char *, size_t);
-static void	 body_content(struct dkim_bodyhash *, const char *, size_t,
-		    int);
-static void	 body_crlf(struct dkim_bodyhash *);
+static inline size_t out_room(struct dkim_bodyhash *, size_t);
+static inline void out_input(struct dkim_bodyhash *, const char *, size_t);
+static inline void out_const(struct dkim_bodyhash *, const char *, size_t);
+static inline void body_prefix(struct dkim_bodyhash *);
 static void	 body_simple(struct dkim_bodyhash *, const char *, size_t);
-static size_t	 skip_content(const unsigned char *, size_t, size_t);
+static size_t	 scan_tail(const unsigned char *, size_t, size_t, size_t);
+static size_t	 scan_word(const unsigned char *, size_t, size_t);
+#ifdef CANON_SSE2
+static inline uint64_t sse2_work(const unsigned char *);
+static size_t	 scan_sse2(const unsigned char *, size_t, size_t);
+static size_t	 skip_wsp_sse2(const unsigned char *, size_t, size_t);
+#endif
+static size_t	 skip_wsp(const unsigned char *, size_t, size_t);
+static size_t	 relaxed_run(const unsigned char *, size_t, size_t);
 static void	 body_relaxed(struct dkim_bodyhash *, const char *, size_t);
 static int	 canon_word(const char *, size_t, const char *);
 static int	 header_relaxed(const char *, size_t, struct buf *);
 
 /* CRLFs produced in blocks, so held line ends cost one update each */
-#define CRLF_BLOCK	32
+#define CRLF_8		"\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+#define CRLF_32		CRLF_8 CRLF_8 CRLF_8 CRLF_8
+#define CRLF_BLOCK	256
 static const char crlf_block[2 * CRLF_BLOCK + 1] =
-    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
-    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+    CRLF_32 CRLF_32 CRLF_32 CRLF_32 CRLF_32 CRLF_32 CRLF_32 CRLF_32;
 
-/* octet classes for the relaxed body scanner: 1 WSP, 2 CR, 0 other */
-static const unsigned char relaxed_class[256] = {
-	['\t'] = 1, [' '] = 1, ['\r'] = 2
-};
+/* 1: the relaxed scanner uses its portable code (dkim_canon_portable) */
+static int	 canon_portable;
 
 /*
  * canon_word - 1 if (p, n) is word, compared case-insensitively (the
@@ -275,44 +312,107 @@ dkim_bodyhash_limit(const struct dkim_bodyhash *bh)
 }
 
 /*
- * hash_out - give canonical octets to the hash, stopping at the l= limit
- * (RFC 6376 3.4.5: only the first l octets are hashed).
+ * dkim_canon_portable - 1: the relaxed body scanner uses its portable
+ * word-at-a-time code even where the SSE2 one is compiled in; 0: the
+ * fastest available. Returns 1 if an SSE2 scanner is compiled in.
+ */
+int
+dkim_canon_portable(int on)
+{
+	canon_portable = on != 0;
+#ifdef CANON_SSE2
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * hash_out - give canonical octets to the hash (and the tap). The l=
+ * cut is made before: out_room().
  */
 static void
 hash_out(struct dkim_bodyhash *bh, const char *p, size_t n)
 {
-	unsigned long long room;
-
-	if (bh->limit >= 0) {
-		if (bh->hashed >= (unsigned long long)bh->limit)
-			return;
-		room = (unsigned long long)bh->limit - bh->hashed;
-		if (n > room)
-			n = (size_t)room;
-	}
+	if (n == 0)
+		return;
 	crypto_hash_update(bh->hash, p, n);
-	if (bh->tap != NULL && n > 0)
+	if (bh->tap != NULL)
 		bh->tap(bh->tap_arg, p, n);
-	bh->hashed += n;
 }
 
-/* span_flush - hash the pending span of the current chunk */
+/* stage_flush - hash the staging block */
+static void
+stage_flush(struct dkim_bodyhash *bh)
+{
+	hash_out(bh, bh->stage, bh->stagelen);
+	bh->stagelen = 0;
+}
+
+/*
+ * stage_add - append n octets of output after what is staged: copied
+ * when short, hashed directly (after the staged octets) when long.
+ */
+static void
+stage_add(struct dkim_bodyhash *bh, const char *p, size_t n)
+{
+	char	*o;
+
+	if (n >= STAGE_DIRECT) {
+		stage_flush(bh);
+		hash_out(bh, p, n);
+		return;
+	}
+	if (n > sizeof(bh->stage) - bh->stagelen)
+		stage_flush(bh);
+	o = bh->stage + bh->stagelen;
+	bh->stagelen += n;
+	if (n > 16) {
+		memcpy(o, p, n);
+		return;
+	}
+	/* the pieces of text full of work are this short: no call */
+	while (n-- > 0)
+		*o++ = *p++;
+}
+
+/* span_flush - the pending span of the current chunk goes out */
 static void
 span_flush(struct dkim_bodyhash *bh)
 {
 	if (bh->spanlen > 0)
-		hash_out(bh, bh->span, bh->spanlen);
+		stage_add(bh, bh->span, bh->spanlen);
 	bh->spanlen = 0;
 }
 
 /*
- * emit_input - produce n octets that are the chunk's own octets at p:
+ * out_room - count n more canonical octets; returns how many of them
+ * are to be hashed: all, or those before the l= limit (RFC 6376 3.4.5:
+ * only the first l octets are hashed).
+ */
+static inline size_t
+out_room(struct dkim_bodyhash *bh, size_t n)
+{
+	unsigned long long before = bh->total, room;
+
+	bh->total += n;
+	if (bh->limit < 0)
+		return n;
+	if (before >= (unsigned long long)bh->limit)
+		return 0;
+	room = (unsigned long long)bh->limit - before;
+	return n > room ? (size_t)room : n;
+}
+
+/*
+ * out_input - produce n octets that are the chunk's own octets at p:
  * they extend the pending span when they follow it directly.
  */
-static void
-emit_input(struct dkim_bodyhash *bh, const char *p, size_t n)
+static inline void
+out_input(struct dkim_bodyhash *bh, const char *p, size_t n)
 {
-	bh->total += n;
+	if ((n = out_room(bh, n)) == 0)
+		return;
 	if (bh->spanlen > 0 && bh->span + bh->spanlen == p) {
 		bh->spanlen += n;
 		return;
@@ -323,175 +423,333 @@ emit_input(struct dkim_bodyhash *bh, const char *p, size_t n)
 }
 
 /*
- * emit_const - produce n octets of constant text (held CRLFs, the SP of
- * a WSP run). When the input right after the span holds the same octets,
- * the span grows over them; otherwise the text is hashed on its own.
+ * out_const - produce n octets of constant text (held CRLFs, the SP of
+ * a WSP run, a CR held over a chunk end). When the input right after
+ * the span holds the same octets, the span grows over them; otherwise
+ * the text is staged.
  */
-static void
-emit_const(struct dkim_bodyhash *bh, const char *s, size_t n)
+static inline void
+out_const(struct dkim_bodyhash *bh, const char *s, size_t n)
 {
 	const char	*next;
 
-	bh->total += n;
+	if ((n = out_room(bh, n)) == 0)
+		return;
 	if (bh->spanlen > 0) {
 		next = bh->span + bh->spanlen;
-		if ((size_t)(bh->chunk_end - next) >= n &&
-		    memcmp(next, s, n) == 0) {
+		if ((size_t)(bh->chunk_end - next) >= n && (n == 1 ?
+		    *next == *s : memcmp(next, s, n) == 0)) {
 			bh->spanlen += n;
 			return;
 		}
 		span_flush(bh);
 	}
-	hash_out(bh, s, n);
+	stage_add(bh, s, n);
 }
 
 /*
- * body_content - n octets of line content (in_input: they are in the
- * current chunk): first the line ends held back before them, then the
- * SP of a pending WSP run, then the octets.
+ * body_prefix - content follows: first the line ends held back before
+ * it, then the SP of a pending WSP run (relaxed).
  */
-static void
-body_content(struct dkim_bodyhash *bh, const char *p, size_t n, int in_input)
+static inline void
+body_prefix(struct dkim_bodyhash *bh)
 {
 	size_t	 k;
 
 	while (bh->held > 0) {
 		k = bh->held > CRLF_BLOCK ? CRLF_BLOCK : (size_t)bh->held;
-		emit_const(bh, crlf_block, 2 * k);
+		out_const(bh, crlf_block, 2 * k);
 		bh->held -= k;
 	}
 	if (bh->wsp) {
-		emit_const(bh, " ", 1);
+		out_const(bh, " ", 1);
 		bh->wsp = 0;
 	}
-	if (in_input)
-		emit_input(bh, p, n);
-	else
-		emit_const(bh, p, n);
 	bh->nonempty = 1;
 }
 
-/* body_crlf - a line end: held back; WSP before it disappears */
-static void
-body_crlf(struct dkim_bodyhash *bh)
-{
-	bh->wsp = 0;
-	bh->held++;
-}
-
 /*
- * body_simple - RFC 6376 3.4.3 on one chunk: everything but CRLF is
- * content, so whole stretches between line ends go out as they are.
+ * body_simple - RFC 6376 3.4.3 on one chunk: only trailing empty lines
+ * change, so all of the chunk but the CRLFs at its end (and a CR that
+ * ends it, which may start a CRLF) is output as it is. The octet before
+ * those CRLFs is content: it is no LF closing a CRLF (that would belong
+ * to the run) and a CR there is followed by CR, so it is a lone one.
  */
 static void
 body_simple(struct dkim_bodyhash *bh, const char *p, size_t n)
 {
-	const char	*end = p + n, *cr, *start = p;
+	size_t	 end = n;
+	unsigned long long crlfs = 0;
+	int	 cr = 0;
 
-	while (start < end) {
-		cr = memchr(start, '\r', end - start);
-		if (cr == NULL) {
-			body_content(bh, start, end - start, 1);
-			return;
-		}
-		if (cr + 1 == end) {
-			if (cr > start)
-				body_content(bh, start, cr - start, 1);
-			bh->pend_cr = 1;
-			return;
-		}
-		if (cr[1] == '\n') {
-			if (cr > start)
-				body_content(bh, start, cr - start, 1);
-			body_crlf(bh);
-			start = cr + 2;
-		} else {
-			/* a lone CR is content: keep it in the run */
-			body_content(bh, start, cr + 1 - start, 1);
-			start = cr + 1;
-		}
+	if (p[end - 1] == '\r') {
+		cr = 1;
+		end--;
 	}
+	while (end >= 2 && p[end - 1] == '\n' && p[end - 2] == '\r') {
+		end -= 2;
+		crlfs++;
+	}
+	if (end > 0) {
+		body_prefix(bh);
+		out_input(bh, p, end);
+	}
+	bh->held += crlfs;
+	bh->pend_cr = cr;
 }
 
 /*
- * skip_content - index of the first octet at or after i that is not
- * plain content for the relaxed scanner (SP, HTAB or CR), or n. Eight
- * octets at a time while none of them is below 0x21 (the classic "has a
- * byte less than" test), then one at a time by table.
+ * scan_tail - the relaxed scanner one octet at a time: index of the
+ * first octet in [i, stop) that needs work, or stop. An octet needs
+ * work if it is HTAB, or SP followed by SP, HTAB, or a CR that starts a
+ * CRLF or ends the chunk (of n octets), or SP ending the chunk. An SP
+ * before a lone CR, like one before any other content, stays.
  */
 static size_t
-skip_content(const unsigned char *u, size_t i, size_t n)
+scan_tail(const unsigned char *u, size_t i, size_t stop, size_t n)
 {
-	const uint64_t	 ones = 0x0101010101010101ULL;
-	const uint64_t	 highs = 0x8080808080808080ULL;
-	uint64_t	 w;
+	for (; i < stop; i++) {
+		if (u[i] == '\t')
+			return i;
+		if (u[i] != ' ')
+			continue;
+		if (i + 1 == n || u[i + 1] == ' ' || u[i + 1] == '\t')
+			return i;
+		if (u[i + 1] == '\r' && (i + 2 == n || u[i + 2] == '\n'))
+			return i;
+	}
+	return stop;
+}
 
-	while (n - i >= 8) {
+/*
+ * Word-at-a-time helpers: WORD_EQ(w, B) has 0x80 in exactly the octets
+ * of w equal to B, 0 elsewhere. Exact, no carries between octets:
+ * (x & 0x7f) + 0x7f sets an octet's top bit unless its low seven bits
+ * are zero, "| x" adds its own top bit.
+ */
+#define WORD_LOW7	0x7f7f7f7f7f7f7f7fULL
+#define WORD_OF(c)	(0x0101010101010101ULL * (unsigned char)(c))
+#define WORD_ZERO(x)	(~((((x) & WORD_LOW7) + WORD_LOW7) | (x)) & \
+			    ~WORD_LOW7)
+#define WORD_EQ(w, c)	WORD_ZERO((w) ^ WORD_OF(c))
+
+/*
+ * scan_word - scan_tail, eight octets per step in portable C: the
+ * octets of w, with their next ones in v and the ones after in z. A
+ * step reads ten octets, so the last two octets of the chunk are left
+ * to scan_tail, as is the step that finds work.
+ */
+static size_t
+scan_word(const unsigned char *u, size_t i, size_t n)
+{
+	uint64_t	 w, v, z, hit;
+
+	while (n - i >= 10) {
 		memcpy(&w, u + i, 8);
-		if (((w - ones * 0x21) & ~w & highs) != 0)
+		memcpy(&v, u + i + 1, 8);
+		memcpy(&z, u + i + 2, 8);
+		hit = WORD_EQ(w, '\t') | (WORD_EQ(w, ' ') &
+		    (WORD_EQ(v, ' ') | WORD_EQ(v, '\t') |
+		    (WORD_EQ(v, '\r') & WORD_EQ(z, '\n'))));
+		if (hit != 0)
 			break;
 		i += 8;
 	}
-	while (i < n && relaxed_class[u[i]] == 0)
+	return scan_tail(u, i, n, n);
+}
+
+#ifdef CANON_SSE2
+/*
+ * sse2_work - bit k set if octet q[k] of 16 needs work (as scan_tail:
+ * HTAB, or SP with SP, HTAB or CRLF next); reads q[0..17].
+ */
+static inline uint64_t
+sse2_work(const unsigned char *q)
+{
+	const __m128i	 sp = _mm_set1_epi8(' ');
+	const __m128i	 tab = _mm_set1_epi8('\t');
+	const __m128i	 cr = _mm_set1_epi8('\r');
+	const __m128i	 lf = _mm_set1_epi8('\n');
+	__m128i		 x, y, z, next;
+
+	x = _mm_loadu_si128((const __m128i *)(const void *)q);
+	y = _mm_loadu_si128((const __m128i *)(const void *)(q + 1));
+	z = _mm_loadu_si128((const __m128i *)(const void *)(q + 2));
+	next = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(y, sp),
+	    _mm_cmpeq_epi8(y, tab)), _mm_and_si128(_mm_cmpeq_epi8(y, cr),
+	    _mm_cmpeq_epi8(z, lf)));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x,
+	    tab), _mm_and_si128(_mm_cmpeq_epi8(x, sp), next)));
+}
+
+/* octets ahead of the scan asked from memory (the hash reads them next) */
+#define SSE2_PREFETCH	4096
+
+/*
+ * scan_sse2 - scan_tail with SSE2: first 16 octets, then 64 per step
+ * while no octet needs work, then 16; what is left (fewer than 16
+ * octets, and the chunk's last two, as a step reads two octets further)
+ * one at a time. Long runs prefetch ahead: the scan is the first to
+ * read a body that is not in the cache, and the hash does not overlap
+ * with it.
+ */
+static size_t
+scan_sse2(const unsigned char *u, size_t i, size_t n)
+{
+	uint64_t	 m;
+
+	if (n - i >= 18) {
+		if ((m = sse2_work(u + i)) != 0)
+			return i + (size_t)__builtin_ctzll(m);
+		i += 16;
+	}
+	while (n - i >= 66) {
+		if (n - i > SSE2_PREFETCH)
+			_mm_prefetch((const char *)(u + i + SSE2_PREFETCH),
+			    _MM_HINT_T0);
+		m = sse2_work(u + i) | sse2_work(u + i + 16) << 16 |
+		    sse2_work(u + i + 32) << 32 | sse2_work(u + i + 48) << 48;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+		i += 64;
+	}
+	while (n - i >= 18) {
+		if ((m = sse2_work(u + i)) != 0)
+			return i + (size_t)__builtin_ctzll(m);
+		i += 16;
+	}
+	return scan_tail(u, i, n, n);
+}
+
+/*
+ * skip_wsp_sse2 - index of the first octet at or after i that is no SP
+ * or HTAB, or n; 16 octets per step.
+ */
+static size_t
+skip_wsp_sse2(const unsigned char *u, size_t i, size_t n)
+{
+	const __m128i	 sp = _mm_set1_epi8(' ');
+	const __m128i	 tab = _mm_set1_epi8('\t');
+	__m128i		 x;
+	unsigned	 m;
+
+	while (n - i >= 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, tab))) ^ 0xffff;
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+	while (i < n && (u[i] == ' ' || u[i] == '\t'))
+		i++;
+	return i;
+}
+#endif
+
+/*
+ * skip_wsp - index of the first octet at or after i that is no WSP, or
+ * n: a few octets one at a time (runs are mostly short), then by vector.
+ */
+static size_t
+skip_wsp(const unsigned char *u, size_t i, size_t n)
+{
+	size_t	 near = n - i > SCAN_NEAR ? i + SCAN_NEAR : n;
+
+	while (i < near && (u[i] == ' ' || u[i] == '\t'))
+		i++;
+#ifdef CANON_SSE2
+	if (i == near && !canon_portable)
+		return skip_wsp_sse2(u, i, n);
+#endif
+	while (i < n && (u[i] == ' ' || u[i] == '\t'))
 		i++;
 	return i;
 }
 
 /*
- * body_relaxed - RFC 6376 3.4.4 on one chunk, with a table lookup per
- * octet and content runs passed on whole.
+ * relaxed_run - u[i] is content (no WSP, not the CR of a CRLF, not a CR
+ * ending the chunk): the end of the run from i that is its own relaxed
+ * canonical form. The run ends before the next place that needs work,
+ * less the CRLFs before that place (and a CR ending the chunk), as they
+ * may be trailing. So it ends in content: not in SP (an SP before the
+ * place, before a CRLF, before a CR ending the chunk or ending it needs
+ * work itself), not in a CRLF, and a CR there is followed by SP, HTAB or
+ * CR, so lone. Inside, every SP is single and followed by content (a
+ * lone CR is content), every CRLF is followed by content later in the
+ * run: all of it is output as it is.
+ */
+static size_t
+relaxed_run(const unsigned char *u, size_t i, size_t n)
+{
+	size_t	 t, near;
+
+	/*
+	 * The next few octets one at a time: where work is dense, a
+	 * predicted branch beats waiting for a vector compare's result.
+	 */
+	near = n - i > SCAN_NEAR ? i + SCAN_NEAR : n;
+	t = scan_tail(u, i + 1, near, n);
+	if (t == near && near < n) {
+#ifdef CANON_SSE2
+		if (!canon_portable)
+			t = scan_sse2(u, near, n);
+		else
+#endif
+			t = scan_word(u, near, n);
+	}
+	if (t == n && u[n - 1] == '\r')
+		t--;
+	/* a CRLF starting at i is impossible: u[i] is content */
+	while (t - i >= 3 && u[t - 1] == '\n' && u[t - 2] == '\r')
+		t -= 2;
+	return t;
+}
+
+/*
+ * body_relaxed - RFC 6376 3.4.4 on one chunk: the octet-wise state
+ * machine (WSP runs to a flag, CRLFs to the held counter, a CR at the
+ * chunk end held) wherever the input needs work; from each content
+ * octet on, the run relaxed_run() finds goes out whole.
  */
 static void
 body_relaxed(struct dkim_bodyhash *bh, const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	size_t		 i = 0, start;
+	size_t		 i = 0, t;
+	unsigned long long crlfs;
 
 	while (i < n) {
-		switch (relaxed_class[u[i]]) {
-		case 1:
+		switch (u[i]) {
+		case ' ':
+		case '\t':
 			bh->wsp = 1;
-			i++;
-			break;
-		case 2:
+			i = skip_wsp(u, i + 1, n);
+			continue;
+		case '\r':
 			if (i + 1 == n) {
 				bh->pend_cr = 1;
 				return;
 			}
-			if (u[i + 1] == '\n') {
-				body_crlf(bh);
+			if (u[i + 1] != '\n')
+				break;	/* a lone CR is content */
+			/* line ends: held; WSP before them disappears */
+			bh->wsp = 0;
+			crlfs = 0;
+			do {
+				crlfs++;
 				i += 2;
-				break;
-			}
-			/* a lone CR is content */
-			start = i++;
-			while (i < n && relaxed_class[u[i]] == 0)
-				i++;
-			body_content(bh, p + start, i - start, 1);
-			break;
+			} while (n - i >= 2 && u[i] == '\r' &&
+			    u[i + 1] == '\n');
+			bh->held += crlfs;
+			continue;
 		default:
-			/*
-			 * A content run. A single SP between content octets,
-			 * and a CRLF between content and the next line's
-			 * first content octet, are their own canonical form,
-			 * so they stay in the run.
-			 */
-			start = i++;
-			for (;;) {
-				i = skip_content(u, i, n);
-				if (n - i >= 2 && u[i] == ' ' &&
-				    relaxed_class[u[i + 1]] == 0)
-					i += 2;
-				else if (n - i >= 3 && u[i] == '\r' &&
-				    u[i + 1] == '\n' &&
-				    relaxed_class[u[i + 2]] == 0)
-					i += 3;
-				else
-					break;
-			}
-			body_content(bh, p + start, i - start, 1);
 			break;
 		}
+		t = relaxed_run(u, i, n);
+		body_prefix(bh);
+		out_input(bh, p + i, t - i);
+		i = t;
 	}
 }
 
@@ -509,16 +767,23 @@ dkim_bodyhash_update(struct dkim_bodyhash *bh, const char *p, size_t n)
 	if (bh->pend_cr) {
 		bh->pend_cr = 0;
 		if (p[0] == '\n') {
-			body_crlf(bh);
+			/* the CRLF across the chunks: held */
+			bh->wsp = 0;
+			bh->held++;
 			p++;
 			n--;
-		} else
-			body_content(bh, "\r", 1, 0);
+		} else {
+			/* a lone CR is content */
+			body_prefix(bh);
+			out_const(bh, "\r", 1);
+		}
 	}
-	if (bh->canon == DKIM_CANON_RELAXED)
-		body_relaxed(bh, p, n);
-	else
-		body_simple(bh, p, n);
+	if (n > 0) {
+		if (bh->canon == DKIM_CANON_RELAXED)
+			body_relaxed(bh, p, n);
+		else
+			body_simple(bh, p, n);
+	}
 	/* the chunk belongs to the caller: nothing may point into it */
 	span_flush(bh);
 	bh->chunk_end = NULL;
@@ -538,15 +803,18 @@ dkim_bodyhash_final(struct dkim_bodyhash *bh, unsigned char out[CRYPTO_MAX_MD],
 
 	bh->chunk_end = NULL;
 	bh->spanlen = 0;
-	if (bh->pend_cr)
-		body_content(bh, "\r", 1, 0);
+	if (bh->pend_cr) {
+		body_prefix(bh);
+		out_const(bh, "\r", 1);
+	}
 	if (bh->canon == DKIM_CANON_SIMPLE || bh->nonempty)
-		emit_const(bh, "\r\n", 2);
+		out_const(bh, "\r\n", 2);
+	stage_flush(bh);
 	n = crypto_hash_final(bh->hash, out);
 	if (total != NULL)
 		*total = bh->total > (unsigned long long)LLONG_MAX ?
 		    LLONG_MAX : (long long)bh->total;
-	bh->total = bh->hashed = bh->held = 0;
+	bh->total = bh->held = 0;
 	bh->pend_cr = bh->wsp = bh->nonempty = 0;
 	return n;
 }

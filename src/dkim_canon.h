@@ -69,6 +69,14 @@ typedef void	(*dkim_canon_tap_fn)(void *arg, const char *, size_t);
 void	dkim_bodyhash_tap(struct dkim_bodyhash *, dkim_canon_tap_fn,
 	    void *arg);
 
+/*
+ * dkim_canon_portable - for tests: on != 0 makes the relaxed body
+ * scanner use its portable word-at-a-time code even where a vector
+ * (SSE2) one is compiled in, 0 restores the default; process-wide, the
+ * output is the same either way. Returns 1 if a vector scanner exists.
+ */
+int	dkim_canon_portable(int on);
+
 /* accessors, so a verifier can share one hash among equal signatures */
 enum dkim_canon	dkim_bodyhash_canon(const struct dkim_bodyhash *);
 enum crypto_md	dkim_bodyhash_md(const struct dkim_bodyhash *);

@@ -8,10 +8,22 @@
  * SHA-256 of the .ref. Every body input is also fed in two chunks split
  * at every offset (a sample of them for inputs over 1 KiB), in three
  * chunks split at every pair of offsets for the small ones, and one
- * octet at a time, each chunk in its own exact-size heap buffer (AddressSanitizer
- * catches a read past a chunk), and must give the same octets; l= cuts
- * at many lengths must hash exactly the first l canonical octets. Header
- * fields: hdr-NAME.in, the same way. Small inline cases name each rule.
+ * octet at a time, each chunk in its own exact-size heap buffer
+ * (AddressSanitizer catches a read past a chunk), and must give the same
+ * octets; l= cuts at many lengths must hash exactly the first l
+ * canonical octets. Header fields: hdr-NAME.in, the same way. Small
+ * inline cases name each rule.
+ *
+ * Differential tests: the body canonicalizer before its vector scanner
+ * is kept as the reference (canon_ref.c). Thousands of random bodies
+ * (an alphabet heavy in SP, HTAB, CR, LF and 'a'; text with rare
+ * irregularities; long clean runs), fed in random chunks of 1..70
+ * octets or of 64 KiB, both canonicalizations, with and without l=,
+ * must give the digest, total and tapped octets of the reference fed in
+ * one piece; each special octet pattern is also moved over every
+ * position of a long line (every alignment of the 16- and 8-octet scan
+ * steps). Everything runs with the SSE2 scanner (where compiled in) and
+ * with the portable one (dkim_canon_portable).
  */
 #include "autoconf.h"
 
@@ -28,6 +40,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "canon_ref.h"
 #include "crypto.h"
 #include "dkim_canon.h"
 #include "dkim_testutil.h"
@@ -508,6 +521,233 @@ test_empty_body_hashes(void **state)
 	assert_string_equal(b64, "uoq1oCgLlTqpdDX/iUbLy7J1Wic=");
 }
 
+/* diff_rng - xorshift64*, deterministic from DIFF_SEED */
+static uint64_t
+diff_rng(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+#define DIFF_SEED	0x6b696d6764617465ULL
+#define DIFF_BODIES	3000
+
+/* one canonicalization result: digest, total, tapped octets */
+struct diff_out {
+	unsigned char	 md[CRYPTO_MAX_MD];
+	size_t		 mdlen;
+	long long	 total;
+	struct tapped	 t;
+};
+
+/* diff_ref - the reference canonicalizer, the body in one piece */
+static void
+diff_ref(enum dkim_canon c, long long l, const char *in, size_t len,
+    struct diff_out *o)
+{
+	struct ref_bodyhash *rh;
+	char		*copy = tu_dup(in, len);
+
+	buf_init(&o->t.out, 1 << 22);
+	o->t.calls = 0;
+	rh = ref_bodyhash_new(c, CRYPTO_MD_SHA256, l);
+	ref_bodyhash_tap(rh, tap_cb, &o->t);
+	ref_bodyhash_update(rh, copy, len);
+	o->mdlen = ref_bodyhash_final(rh, o->md, &o->total);
+	ref_bodyhash_free(rh);
+	free(copy);
+}
+
+/*
+ * diff_new - dkim_bodyhash in chunks: sizes 1..70 from the generator,
+ * or all of 64 KiB (chunk 0), each chunk in its own exact-size buffer
+ */
+static void
+diff_new(enum dkim_canon c, long long l, const char *in, size_t len,
+    size_t chunk, uint64_t *rng, struct diff_out *o)
+{
+	struct dkim_bodyhash *bh;
+	size_t		 off, k;
+	char		*piece;
+
+	buf_init(&o->t.out, 1 << 22);
+	o->t.calls = 0;
+	bh = dkim_bodyhash_new(c, CRYPTO_MD_SHA256, l);
+	dkim_bodyhash_tap(bh, tap_cb, &o->t);
+	for (off = 0; off < len; off += k) {
+		k = chunk != 0 ? chunk : 1 + diff_rng(rng) % 70;
+		if (k > len - off)
+			k = len - off;
+		piece = tu_dup(in + off, k);
+		dkim_bodyhash_update(bh, piece, k);
+		free(piece);
+	}
+	o->mdlen = dkim_bodyhash_final(bh, o->md, &o->total);
+	dkim_bodyhash_free(bh);
+}
+
+/* diff_same - 1 if two runs gave the same digest, total and octets */
+static int
+diff_same(const struct diff_out *a, const struct diff_out *b)
+{
+	return a->mdlen == b->mdlen &&
+	    memcmp(a->md, b->md, a->mdlen) == 0 && a->total == b->total &&
+	    buf_len(&a->t.out) == buf_len(&b->t.out) &&
+	    memcmp(buf_data(&a->t.out), buf_data(&b->t.out),
+	    buf_len(&a->t.out)) == 0;
+}
+
+/*
+ * diff_check - in, both canonicalizations, no l= and a random l=, random
+ * small chunks and 64 KiB chunks, against the reference. what names the
+ * body in a failure message.
+ */
+static void
+diff_check(const char *in, size_t len, uint64_t *rng, const char *what,
+    size_t n)
+{
+	struct diff_out	 want, got;
+	long long	 l;
+	int		 c, lim, mode;
+
+	for (c = DKIM_CANON_SIMPLE; c <= DKIM_CANON_RELAXED; c++)
+		for (lim = 0; lim < 2; lim++) {
+			l = -1;
+			if (lim) {
+				diff_ref(c, -1, in, len, &want);
+				l = (long long)(diff_rng(rng) %
+				    (uint64_t)(want.total + 4));
+				buf_clear(&want.t.out);
+			}
+			diff_ref(c, l, in, len, &want);
+			for (mode = 0; mode < 2; mode++) {
+				diff_new(c, l, in, len, mode ? 65536 : 0, rng,
+				    &got);
+				if (!diff_same(&got, &want))
+					fail_msg("%s %zu (%zu octets), %s, "
+					    "l=%lld, %s chunks: differs from "
+					    "the reference", what, n, len,
+					    dkim_canon_name(c), l,
+					    mode ? "64 KiB" : "1..70 octet");
+				buf_clear(&got.t.out);
+			}
+			buf_clear(&want.t.out);
+		}
+}
+
+/*
+ * diff_body - a random body of one of three kinds into b: octets drawn
+ * from SP HTAB CR LF 'a' (and a few others); 'a'/'b' words with single
+ * SPs and CRLFs and rare irregularities; or a long clean run (up to
+ * 140 KiB, so 64 KiB chunks and the 64-octet scan steps see long runs)
+ * ending in a random tail (one body in 32: they take the most time).
+ */
+static void
+diff_body(struct buf *b, uint64_t *rng)
+{
+	static const char alpha[] = "      \t\t\t\r\r\r\r\n\n\naaaab\0\xff";
+	static const char *const odd[] = {
+		"\t", "  ", " \t", "\t ", " \r\n", "\r\n\r\n", "\r", "\n",
+		" \r", "\r\r\n", "\n\r", " \n", "\r\n \r\n", "\r\n\t\r\n",
+	};
+	uint64_t	 r = diff_rng(rng);
+	size_t		 len, i;
+	int		 kind = (int)(r % 32);
+
+	buf_reset(b);
+	if (kind < 16) {
+		/* short, mostly special octets */
+		len = (size_t)(diff_rng(rng) % (kind < 4 ? 8 : 300));
+		for (i = 0; i < len; i++)
+			buf_addc(b, alpha[diff_rng(rng) %
+			    (sizeof(alpha) - 1)]);
+		return;
+	}
+	if (kind < 31) {
+		/* text with irregularities now and then */
+		len = (size_t)(diff_rng(rng) % 4000);
+		while (buf_len(b) < len) {
+			r = diff_rng(rng);
+			if (r % 97 == 0)
+				buf_adds(b, odd[(r >> 8) % (sizeof(odd) /
+				    sizeof(odd[0]))]);
+			else if (r % 13 == 0)
+				buf_adds(b, "\r\n");
+			else if (r % 5 == 0)
+				buf_addc(b, ' ');
+			else
+				buf_addc(b, (r >> 8) % 2 ? 'a' : 'b');
+		}
+		return;
+	}
+	/* a long clean run and a random tail */
+	len = (size_t)(diff_rng(rng) % (140 * 1024));
+	for (i = 0; i < len; i++)
+		buf_addc(b, i % 80 == 78 ? '\r' : i % 80 == 79 ? '\n' :
+		    i % 6 == 5 ? ' ' : 'x');
+	len = (size_t)(diff_rng(rng) % 12);
+	for (i = 0; i < len; i++)
+		buf_adds(b, odd[diff_rng(rng) % (sizeof(odd) /
+		    sizeof(odd[0]))]);
+}
+
+/* test_diff_random - DIFF_BODIES random bodies against the reference */
+static void
+test_diff_random(void **state)
+{
+	const int	*portable = *state;
+	struct buf	 b;
+	uint64_t	 rng = DIFF_SEED;
+	size_t		 n;
+
+	dkim_canon_portable(*portable);
+	buf_init(&b, 1 << 20);
+	for (n = 0; n < DIFF_BODIES; n++) {
+		diff_body(&b, &rng);
+		diff_check(buf_data(&b), buf_len(&b), &rng, "random body", n);
+	}
+	buf_clear(&b);
+	dkim_canon_portable(0);
+}
+
+/*
+ * test_diff_sweep - each pattern that needs work (and some that do not)
+ * at every position of a 200-octet clean line followed by more text,
+ * and at every position before the end of the body: every alignment of
+ * the scan steps, and of the chunk ends.
+ */
+static void
+test_diff_sweep(void **state)
+{
+	static const char *const pat[] = {
+		"\t", "  ", " \t", " \r\n", " \r", "\r", "\n", "\r\n",
+		"\r\n\r\n", " \r\n\r\n", "\r\n ", "\t\r\n", " ", "\r\n\t",
+	};
+	const int	*portable = *state;
+	struct buf	 b;
+	uint64_t	 rng = DIFF_SEED ^ 1;
+	size_t		 p, pos, i;
+
+	dkim_canon_portable(*portable);
+	buf_init(&b, 1 << 20);
+	for (p = 0; p < sizeof(pat) / sizeof(pat[0]); p++)
+		for (pos = 0; pos <= 200; pos++) {
+			buf_reset(&b);
+			for (i = 0; i < pos; i++)
+				buf_addc(&b, i % 7 == 6 ? ' ' : 'w');
+			buf_adds(&b, pat[p]);
+			/* the same line again, then the body ends */
+			for (i = 0; i < 200 - pos; i++)
+				buf_addc(&b, i % 7 == 6 ? ' ' : 'w');
+			diff_check(buf_data(&b), buf_len(&b), &rng,
+			    "sweep", p * 1000 + pos);
+		}
+	buf_clear(&b);
+	dkim_canon_portable(0);
+}
+
 /* run_table - one named cmocka test per table row */
 static int
 run_table(const char *group, CMUnitTestFunction fn, const void *rows,
@@ -537,10 +777,22 @@ run_table(const char *group, CMUnitTestFunction fn, const void *rows,
 int
 main(void)
 {
+	static const int vector = 0, portable = 1;
 	const struct CMUnitTest misc[] = {
 		cmocka_unit_test(test_fast_path),
 		cmocka_unit_test(test_reuse_and_accessors),
 		cmocka_unit_test(test_empty_body_hashes),
+	};
+	const struct CMUnitTest diff[] = {
+		{ "random bodies, vector scanner", test_diff_random, NULL,
+		    NULL, (void *)(uintptr_t)&vector },
+		{ "random bodies, portable scanner", test_diff_random, NULL,
+		    NULL, (void *)(uintptr_t)&portable },
+		{ "patterns at every position, vector scanner",
+		    test_diff_sweep, NULL, NULL, (void *)(uintptr_t)&vector },
+		{ "patterns at every position, portable scanner",
+		    test_diff_sweep, NULL, NULL,
+		    (void *)(uintptr_t)&portable },
 	};
 	int	 rc = 0;
 
@@ -555,5 +807,6 @@ main(void)
 	rc += run_table("c= parsing", test_cparse, cparse_cases,
 	    sizeof(cparse_cases[0]), NROWS(cparse_cases), 0);
 	rc += cmocka_run_group_tests_name("body hash", misc, NULL, NULL);
+	rc += cmocka_run_group_tests_name("differential", diff, NULL, NULL);
 	return rc;
 }
