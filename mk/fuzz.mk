@@ -17,7 +17,7 @@ FUZZ_SRCS = fuzz/fuzz_smtp.c fuzz/fuzz_dot.c fuzz/fuzz_rfc5322.c \
 	fuzz/fuzz_dmarc.c fuzz/fuzz_netaddr.c fuzz/fuzz_verify.c \
 	fuzz/fuzz_import.c fuzz/fuzz_signverify.c fuzz/fuzz_spf_check.c \
 	fuzz/fuzz_dmarc_check.c fuzz/fuzz_mode_verify.c fuzz/fuzz_mode_sign.c \
-	fuzz/fuzz_session.c
+	fuzz/fuzz_session.c fuzz/fuzz_canon_diff.c
 FUZZ_HARNESSES = $(FUZZ_SRCS:.c=)
 
 ## The archive holds every src/*.c but dkimgate.c (main): the linker
