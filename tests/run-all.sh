@@ -19,7 +19,8 @@
 #
 # Environment: RUNALL_TMP (log/build directory), RUNALL_SKIP_DEPS=1 (do not
 # run install-deps.sh), RUNALL_ONLY="step ..." (run only those steps:
-# deps autoreconf gcc clang asan valgrind distcheck mandoc scripts),
+# deps autoreconf gcc clang fuzz asan valgrind distcheck mandoc scripts;
+# RUNALL_FUZZ_SECONDS, seconds per libFuzzer harness, default 5),
 # MAKEFLAGS_J (default -j2).
 set -u
 
@@ -41,7 +42,7 @@ script_suites() {
 TMP=${RUNALL_TMP:-$(mktemp -d /tmp/dkimgate-runall.XXXXXX)}
 mkdir -p "$TMP" && chmod 755 "$TMP"
 J=${MAKEFLAGS_J:--j2}
-ONLY=" ${RUNALL_ONLY:-deps autoreconf gcc clang asan valgrind distcheck mandoc scripts} "
+ONLY=" ${RUNALL_ONLY:-deps autoreconf gcc clang fuzz asan valgrind distcheck mandoc scripts} "
 START=$(date +%s)
 
 echo "run-all: source $SRC, logs and builds in $TMP"
@@ -207,6 +208,19 @@ lane_other() {
 		build clang CC=clang --enable-werror &&
 		    step clang-check-programs make -C "$TMP/build-clang" $J \
 		    check TESTS=
+	fi
+	if want fuzz; then
+		# every libFuzzer harness: its regression inputs, then a short
+		# run from its seed corpus (one PASS/FAIL line each)
+		mkdir -p "$TMP/build-fuzz"
+		if (cd "$TMP/build-fuzz" && "$SRC/configure" CC=clang \
+		    >"$TMP/fuzz-configure.log" 2>&1); then
+			lines_step fuzz env BUILDDIR="$TMP/build-fuzz" \
+			    FUZZ_SECONDS="${RUNALL_FUZZ_SECONDS:-5}" \
+			    FUZZ_TMP="$TMP/fuzz" bash "$SRC/tests/fuzz-smoke.sh"
+		else
+			result fuzz-configure fail "$TMP/fuzz-configure.log"
+		fi
 	fi
 	if want asan &&
 	    build asan CC=gcc --enable-werror --enable-sanitizers; then
