@@ -740,7 +740,9 @@ test_timeout_cancel_free(void **state)
 	event_base_dispatch(base);
 	assert_int_equal(r[0].called, 1);
 	assert_int_equal(r[0].status, DNS_TEMPFAIL);
-	assert_in_range(r[0].elapsed, 900, 1400);
+	/* about the 1 s timeout: not at once, and not libunbound's own
+	 * much longer give-up (generous: valgrind and shared machines) */
+	assert_in_range(r[0].elapsed, 900, 6000);
 	assert_int_equal(r[1].called, 0);
 	assert_non_null(strstr(logged, "sel._domainkey.silent.test/TXT "
 	    "timed out after 1 s"));

@@ -708,10 +708,19 @@ test_idle_and_slow_clients_time_out(void **state)
 	e = start(FAKE_OK, 1 << 20, 1 << 20, 0);
 	fd = client_connect(e.port);
 	assert_int_equal(creply(fd, r, sizeof(r)), 220);
-	/* a partial line is not activity */
-	csend(fd, "EH", 2);
-	sleep(1);
-	csend(fd, "L", 1);
+	/*
+	 * A partial line is not activity: bytes dripped without a line end
+	 * do not keep the session (send() may fail once we were cut).
+	 */
+	{
+		struct pollfd	 pfd = { fd, POLLIN, 0 };
+		int		 i;
+
+		csend(fd, "EH", 2);
+		for (i = 0; i < 30 && poll(&pfd, 1, 300) == 0; i++)
+			(void)send(fd, "L", 1, MSG_NOSIGNAL);
+		assert_true(i < 30);
+	}
 	assert_int_equal(creply(fd, r, sizeof(r)), 421);
 	assert_non_null(strstr(r, "4.4.2"));
 	close(fd);
@@ -754,17 +763,18 @@ test_data_drip_times_out(void **state)
 	gettimeofday(&t0, NULL);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	for (i = 0; i < 50; i++) {
+	for (i = 0; i < 150; i++) {
 		csend(fd, "x", 1);
 		if (poll(&pfd, 1, 100) == 1)
 			break;
 	}
-	assert_true(i < 50);	/* cut before 5 s of dripping */
+	assert_true(i < 150);	/* cut, not kept alive by every byte */
 	assert_int_equal(creply(fd, r, sizeof(r)), 421);
 	assert_non_null(strstr(r, "4.4.2"));
 	gettimeofday(&t1, NULL);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000;
-	assert_true(ms >= 900 && ms < 2500);	/* data_timeout is 1 s */
+	/* data_timeout is 1 s; the upper bound is generous (valgrind, load) */
+	assert_true(ms >= 900 && ms < 12000);
 	close(fd);
 	stop(&e);
 }
