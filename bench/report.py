@@ -15,6 +15,7 @@ machine description (meta) and `openssl speed -mr` outputs
 """
 
 import argparse
+import math
 import os
 import shutil
 import statistics
@@ -525,7 +526,8 @@ def write_md(rp, path):
     return sysm
 
 
-def panel(name, title, ylabel, rows, cols, logy=False, extra=""):
+def panel(name, title, ylabel, rows, cols, logy=False, extra="",
+          floor=None):
     """gnuplot lines for one histogram panel: rows are (label, [values]),
     cols the series titles; a series without any value is left out, and
     a panel without any shows "not measured" """
@@ -544,8 +546,19 @@ def panel(name, title, ylabel, rows, cols, logy=False, extra=""):
         G.append('"%s" %s' % (label, " ".join(
             "NaN" if vals[k] is None else "%.4f" % vals[k] for k in keep)))
     G.append("EOD")
-    G.append("set logscale y; set autoscale y" if logy else
-             "unset logscale y; set yrange [0:*]")
+    if logy:
+        # headroom above the tallest bar for the key (top left)
+        vals = [v[k] for _, v in rows for k in keep if v[k] is not None]
+        top = 10 ** math.ceil(math.log10(max(vals) * 4)) if vals else None
+        G.append("set logscale y; set yrange [*:%s]" % (
+            "%g" % top if top else "*"))
+    else:
+        # headroom for the key, and room for a target line at floor
+        vals = [v[k] for _, v in rows for k in keep if v[k] is not None]
+        top = max(vals) * 1.4 if vals else 0
+        top = max(top, floor * 1.45) if floor else top
+        G.append("unset logscale y; set yrange [0:%s]" % (
+            "%.4g" % top if top > 0 else "*"))
     parts = []
     for n, k in enumerate(keep):
         parts.append("%s using %d%s title '%s'" % (
@@ -620,7 +633,7 @@ def chart(rp, sysm, png):
     G += panel("lat", "Latency added per 4 KB message (final dot to reply)",
                "ms", rows, ["p50", "p99"],
                extra="2 with lines lw 2 dt 2 lc rgb 'red' "
-               "title 'p99 target (sign)'")
+               "title 'p99 target (sign)'", floor=2)
     # 4: whole system and worker scaling
     rows = []
     for setup, name in (("dkimgate", "Postfix+dkimgate\\nafter-queue"),
