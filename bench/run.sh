@@ -13,10 +13,11 @@
 #                dkimgate binary is missing or older than a source file
 #   --out DIR    where the results go (default: bench/results in the tree)
 #   --sections   comma list of: core (throughput/CPU/RSS per mode, size
-#                and session style), latency, scale (1 vs 2 workers),
-#                memory (idle sessions, 25 MB message), system (Postfix +
-#                dkimgate vs Postfix + OpenDKIM, before-queue proxy);
-#                default all
+#                and session style), latency, dnslat (verification with
+#                a DNS server that answers in 20 ms), scale (1 vs 2
+#                workers), memory (idle sessions, 25 MB message), system
+#                (Postfix + dkimgate vs Postfix + OpenDKIM, before-queue
+#                proxy); default all
 #   --dkimgate F use the dkimgate binary F as it is (no build)
 #   --keep       keep the work directory (logs, configs) for inspection
 #
@@ -25,7 +26,8 @@
 # verify (RSA-2048, Ed25519; keys served by NSD from a DNSSEC-signed zone,
 # tests/lib/nsd.sh; the resolver cache is warmed first) modes; `openssl
 # speed` for the same primitives; bench/smtp-lat for the latency that
-# dkimgate adds; private Postfix instances (tests/lib/postfix.sh) and
+# dkimgate adds, also with a DNS server that answers in 20 ms
+# (tests/fault/dns_proxy.py in front of NSD); private Postfix instances (tests/lib/postfix.sh) and
 # Debian's OpenDKIM for the whole-system comparison.  CPU time comes from
 # /proc (utime+stime of the whole process tree, bench/proctree.py).
 #
@@ -52,7 +54,7 @@ QUICK=0
 REPS=""
 BUILD=${BENCH_BUILD:-/tmp/build-bench}
 OUT=$here/results
-SECTIONS=core,latency,scale,memory,system
+SECTIONS=core,latency,dnslat,scale,memory,system
 KEEP=0
 DKIMGATE_BIN=""
 while [ $# -gt 0 ]; do
@@ -100,6 +102,10 @@ for t in smtp-source smtp-sink postfix postconf gnuplot openssl ss; do
 	command -v "$t" >/dev/null 2>&1 || t_skip "needs $t"
 done
 nsd_have_tools || t_skip "needs nsd, ldns-keygen, ldns-signzone, dig"
+if has_section dnslat; then
+	"$PY" -c 'import dns.asyncquery' 2>/dev/null ||
+	    t_skip "needs python3-dnspython (section dnslat)"
+fi
 if has_section system; then
 	command -v opendkim >/dev/null 2>&1 || [ -x /usr/sbin/opendkim ] ||
 	    t_skip "needs opendkim (Debian package opendkim)"
@@ -156,6 +162,7 @@ RAW=$W/raw.txt
 SINK_PIDS=""
 OD_PID=""
 IDLE_PID=""
+DNSP_PID=""
 PF_UP=0
 
 # cleanup - stop everything started here, by PID (called by the trap)
@@ -163,6 +170,7 @@ PF_UP=0
 cleanup() {
 	local p
 	[ -n "$IDLE_PID" ] && kill_wait "$IDLE_PID" TERM 5
+	[ -n "$DNSP_PID" ] && kill_wait "$DNSP_PID" TERM 5
 	for d in "$W"/dg-*; do
 		[ -d "$d" ] && dg_stop "$d"
 	done
@@ -315,6 +323,11 @@ nsd_setup "$W/dns" || t_fail "nsd_setup"
 nsd_add_dkim_key "$W/zone.body" rsa rsa.bench.test "$W/keys/rsa.private" rsa &&
     nsd_add_dkim_key "$W/zone.body" ed ed.bench.test "$W/keys/ed.private" \
     ed25519 || t_fail "nsd_add_dkim_key"
+# the same RSA key as selector rsa0 with TTL 0: no resolver caches it, so
+# every message verified with it waits for the DNS server (section dnslat)
+nsd_dkim_record rsa0 rsa.bench.test "$W/keys/rsa.private" rsa |
+    sed 's/\. IN TXT /. 0 IN TXT /' >>"$W/zone.body" ||
+    t_fail "nsd_dkim_record rsa0"
 nsd_add_zone "$W/dns" bench.test signed "$W/zone.body" ||
     t_fail "nsd_add_zone"
 nsd_start "$W/dns" || t_fail "nsd_start"
@@ -350,6 +363,9 @@ for size in $SIZES; do
 	"$DKIMGATE" sign --domain rsa.bench.test --selector rsa \
 	    --key "$W/keys/rsa.private" "$W/msg/sign-rsa-$size.eml" \
 	    >"$W/msg/verify-rsa-$size.eml" &&
+	    "$DKIMGATE" sign --domain rsa.bench.test --selector rsa0 \
+	    --key "$W/keys/rsa.private" "$W/msg/sign-rsa-$size.eml" \
+	    >"$W/msg/verify-rsa0-$size.eml" &&
 	    "$DKIMGATE" sign --domain ed.bench.test --selector ed \
 	    --key "$W/keys/ed.private" --algorithm ed25519-sha256 \
 	    "$W/msg/sign-ed-$size.eml" >"$W/msg/verify-ed-$size.eml" ||
@@ -366,7 +382,7 @@ sink_start_bench sink "$SINK_PORT"
 SINK_PID=$(cat "$W/sink.pid")
 
 # dg_write_conf DIR WORKERS LISTEN RETURN - a dkimgate.conf for the
-# benchmark
+# benchmark; DG_RESOLVER replaces NSD as the DNS server
 dg_write_conf() {
 	mkdir -p "$1" && chmod 755 "$1"
 	cat >"$1/dkimgate.conf" <<EOF
@@ -379,7 +395,7 @@ authserv_id = bench.test
 max_sessions = 5000
 key_table = $W/keytable
 spool_directory = $W/spool
-dns_resolver = 127.0.0.1@$NSD_PORT
+dns_resolver = ${DG_RESOLVER:-127.0.0.1@$NSD_PORT}
 dns_trust_anchor = $W/dns/trust-anchors.ds
 spf_enable = no
 dmarc_enable = no
@@ -552,6 +568,81 @@ if has_section latency; then
 			done
 		done
 	done
+fi
+
+# --- dnslat: verification with a DNS server that answers in 20 ms -------
+
+# One worker whose resolver asks tests/fault/dns_proxy.py, which forwards
+# to NSD and holds every answer back for DNSLAT_MS.  The messages are
+# signed with selector rsa0, whose key record has TTL 0, so every message
+# waits for the server (the DNSKEY chain, TTL 300, stays cached as in
+# real life).  Each message is timed from its final dot to the reply:
+# sent at once (pause 0), the look-up that starts at the end of the
+# header block cannot be done by the final dot; with the body sent
+# DNSLAT_PAUSE ms after the header block (a slower sender), it can.
+DNSLAT_MS=20
+DNSLAT_PAUSE=30
+if has_section dnslat; then
+	t_log "dnslat: DNS server answering in $DNSLAT_MS ms"
+	DNSP_PORT=$(port_pick)
+	DNSP_CTL=$(port_pick)
+	T_PICKED_PORTS="$T_PICKED_PORTS$DNSP_PORT $DNSP_CTL "
+	"$PY" "$top/tests/fault/dns_proxy.py" --port "$DNSP_PORT" \
+	    --upstream-port "$NSD_PORT" --control-port "$DNSP_CTL" \
+	    --slow "$(awk -v m="$DNSLAT_MS" 'BEGIN { print m / 1000 }')" \
+	    >"$W/dns_proxy.log" 2>&1 &
+	DNSP_PID=$!
+	wait_port "$DNSP_CTL" 10 || t_fail "dns_proxy.py did not start"
+	"$PY" - "$DNSP_CTL" <<'PYEOF' || t_fail "dns_proxy.py: mode slow"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.sendall(b"mode slow\n")
+if not s.recv(100).startswith(b"ok"):
+    sys.exit(1)
+PYEOF
+	P_DNSLAT=$(port_pick)
+	DG_RESOLVER="127.0.0.1@$DNSP_PORT" dg_up dnslat 1 \
+	    "127.0.0.1:$P_DNSLAT mode=verify"
+	read -r n warm <<<"$(lat_count 4k)"
+	n=$(( n > 200 ? 200 : n ))
+	for rep in $(seq 1 "$REPS"); do
+		for pause in 0 "$DNSLAT_PAUSE"; do
+			for m in sink verify-rsa0; do
+				if [ "$m" = sink ]; then
+					port=$SINK_PORT
+					f=$W/msg/pass-4k.eml
+				else
+					port=$P_DNSLAT
+					f=$W/msg/verify-rsa0-4k.eml
+				fi
+				out=$("$LAT" lat -k -n "$n" -w 3 -p "$pause" \
+				    -f "$(mode_from verify-rsa)" -t "$RCPT" "$f" \
+				    "127.0.0.1:$port" 2>>"$W/lat.log") || {
+					echo "FAILED: dnslat $m pause $pause" >&2
+					tail -n 2 "$W/lat.log" >&2
+					FAILS=$((FAILS + 1))
+					continue
+				}
+				record "kind=dnslat mode=$m size=4k pause_ms=$pause" \
+				    "dns_ms=$DNSLAT_MS rep=$rep $out"
+			done
+		done
+	done
+	# the look-ups really went to the server: one pass per message
+	npass=$(grep -c 'mode=verify outcome=delivered dkim=pass ' \
+	    "$W/dg-dnslat/dkimgate.log")
+	nq=$("$PY" - "$DNSP_CTL" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.sendall(b"stats\n")
+print(s.recv(1000).decode().strip())
+PYEOF
+)
+	record "kind=dnslat_check verified_pass=$npass" \
+	    "proxy_${nq// / proxy_}"
+	dg_stop "$W/dg-dnslat"
+	kill_wait "$DNSP_PID" TERM 5
+	DNSP_PID=""
 fi
 
 # --- scale: 1 worker vs 2 workers, CPU-bound (sign RSA-2048) -----------

@@ -4,14 +4,19 @@
  * smtp-source (Postfix) drives the throughput runs but reports no
  * per-message latency; this client does two things smtp-source cannot:
  *
- *   smtp-lat lat [-k] [-n COUNT] [-w WARMUP] [-f FROM] [-t TO] [-o FILE]
- *                MESSAGE ADDR:PORT
+ *   smtp-lat lat [-k] [-n COUNT] [-w WARMUP] [-p MS] [-f FROM] [-t TO]
+ *                [-o FILE] MESSAGE ADDR:PORT
  *	send COUNT copies of MESSAGE, one at a time, over one session (-k,
  *	"many per session") or a new session per message, and time each one
  *	from the moment the final "." is written to the moment its reply
  *	arrives (RFC 5321 section 4.1.1.4: the reply to the end of mail data
  *	is the one that commits the transaction).  The first WARMUP messages
- *	are sent but not counted.  Prints one line of key=value pairs:
+ *	are sent but not counted.  With -p, the header block (up to and
+ *	including the empty line) is written, then the client pauses MS
+ *	milliseconds before the body: a sender or a link slower than
+ *	loopback, which lets a filter that starts its DNS look-ups at the
+ *	end of the header block overlap them with the body transfer.  Prints
+ *	one line of key=value pairs:
  *	n, min, p50, p90, p99, max and mean in microseconds; with -o, every
  *	sample goes to FILE, one per line.
  *
@@ -27,6 +32,7 @@
  * final dot and the reply.  Exits 0 when every reply was positive,
  * 1 otherwise, with a one-line message on standard error.
  */
+#define _GNU_SOURCE	/* memmem */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -373,11 +379,13 @@ cmd_lat(int argc, char **argv)
 	const char		*out = NULL;
 	double			*v, t0, sum = 0;
 	char			 line[LINE_MAX_LEN];
-	long			 count = 100, warm = 0, i;
+	long			 count = 100, warm = 0, pause_ms = 0, i;
 	int			 ch, keep = 0, code, open_ = 0;
+	size_t			 hdr = 0;
+	struct timespec		 pause;
 	FILE			*fp;
 
-	while ((ch = getopt(argc, argv, "f:kn:o:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:kn:o:p:t:w:")) != -1) {
 		switch (ch) {
 		case 'f':
 			from = optarg;
@@ -390,6 +398,9 @@ cmd_lat(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'p':
+			pause_ms = strtol(optarg, NULL, 10);
 			break;
 		case 't':
 			to = optarg;
@@ -404,11 +415,19 @@ cmd_lat(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc != 2 || count < 1 || count > MAX_COUNT || warm < 0 ||
-	    warm > MAX_COUNT)
+	    warm > MAX_COUNT || pause_ms < 0 || pause_ms > 60000)
 		usage();
+	pause.tv_sec = pause_ms / 1000;
+	pause.tv_nsec = (pause_ms % 1000) * 1000000L;
 	if (parse_addr(argv[1], &sa) == -1)
 		die("bad address %s (want A.B.C.D:PORT)", argv[1]);
 	wire_load(&w, argv[0]);
+	if (pause_ms > 0) {
+		/* the header block ends with the first empty line */
+		const char	*e = memmem(w.data, w.len, "\r\n\r\n", 4);
+
+		hdr = e != NULL ? (size_t)(e - w.data) + 4 : w.len;
+	}
 	v = xmalloc(sizeof(*v) * (size_t)count);
 	c.fd = -1;
 	for (i = 0; i < warm + count; i++) {
@@ -424,7 +443,16 @@ cmd_lat(int argc, char **argv)
 		conn_expect(&c, 2, "RCPT");
 		conn_printf(&c, "DATA\r\n");
 		conn_expect(&c, 3, "DATA");
-		conn_write(&c, w.data, w.len);
+		if (hdr > 0) {
+			conn_write(&c, w.data, hdr);
+			while (nanosleep(&pause, &pause) == -1 &&
+			    errno == EINTR)
+				;
+			pause.tv_sec = pause_ms / 1000;
+			pause.tv_nsec = (pause_ms % 1000) * 1000000L;
+			conn_write(&c, w.data + hdr, w.len - hdr);
+		} else
+			conn_write(&c, w.data, w.len);
 		/* timed: from the final dot to its reply */
 		t0 = now_us();
 		conn_write(&c, ".\r\n", 3);
@@ -511,7 +539,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: smtp-lat lat [-k] [-n count] [-w warmup] "
-	    "[-f from] [-t to] [-o file] message addr:port\n"
+	    "[-p ms] [-f from] [-t to] [-o file] message addr:port\n"
 	    "       smtp-lat idle [-n count] addr:port\n");
 	exit(1);
 }
