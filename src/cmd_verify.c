@@ -155,6 +155,14 @@ verify_config(const char *cmd, const struct verify_opts *o, struct config *cc)
 		cc->dns_trust_anchor = (char *)o->trust_anchor;
 	if (o->authserv_id != NULL)
 		cc->authserv_id = (char *)o->authserv_id;
+	/*
+	 * Without the SMTP facts the field carries the DKIM results only:
+	 * DMARC on DKIM alone would say "fail" where SPF might pass, and its
+	 * policy look-ups (a tree walk under the From domain) would ask a
+	 * test resolver for names it may never answer.
+	 */
+	if (o->client_ip == NULL)
+		cc->spf_enable = cc->dmarc_enable = 0;
 	return conf;
 }
 

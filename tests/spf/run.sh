@@ -256,11 +256,15 @@ expect "DMARC pass by DKIM, SPF fail" "$out" \
     "dkim=pass (2048-bit key; secure) header.d=org.test" "spf=fail" \
     "dmarc=pass (p=reject dis=none) header.from=org.test"
 
-# no SPF inputs: DMARC on DKIM alone
+# no SPF inputs: the DKIM results only (DESIGN's command-line contract)
 out=$(verify "$work/org.eml")
 reject "no SPF inputs: no spf=" "$out" "spf="
-expect "no SPF inputs: DMARC on DKIM only" "$out" \
-    "dmarc=fail (p=reject dis=quarantine; spf not evaluated) header.from=org.test"
+reject "no SPF inputs: no dmarc=" "$out" "dmarc="
+expect "no SPF inputs: DKIM only" "$out" "dkim=none"
+out=$(verify "$work/signed.eml")
+reject "no SPF inputs, signed: no dmarc=" "$out" "dmarc="
+expect "no SPF inputs, signed: DKIM only" "$out" \
+    "dkim=pass (2048-bit key; secure) header.d=org.test"
 
 nchecks=$((nchecks + 1))
 if "$DKIMGATE" verify --helo x.example "$work/org.eml" >/dev/null 2>&1; then
