@@ -1336,36 +1336,46 @@ check_header_list(struct cfgload *ld, const struct param *p)
 static int
 check_authserv_id(struct cfgload *ld, const struct param *p)
 {
-	const char	*v = ld->cfg->authserv_id;
+	const char	*v = ld->cfg->authserv_id, *why;
 	char		 esc[128];
-	size_t		 i;
 
 	if (v[0] == '\0') {
 		free(ld->cfg->authserv_id);
 		ld->cfg->authserv_id = xstrdup(ld->cfg->myhostname);
 		return 0;
 	}
+	if ((why = config_authserv_id_problem(v)) == NULL)
+		return 0;
+	if (strlen(v) > 255)	/* too long to quote usefully */
+		return cfg_error(ld, cfg_line_of(ld, p->name),
+		    "authserv_id: %s", why);
+	return cfg_error(ld, cfg_line_of(ld, p->name),
+	    "authserv_id: \"%s\" is %s", cfg_esc(esc, sizeof(esc), v), why);
+}
+
+const char *
+config_authserv_id_problem(const char *v)
+{
+	size_t	 i;
+
 	for (i = 0; v[i] != '\0'; i++) {
 		unsigned char	 c = (unsigned char)v[i];
 
 		if (c <= ' ' || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=",
 		    c) != NULL)
-			return cfg_error(ld, cfg_line_of(ld, p->name),
-			    "authserv_id: \"%s\" is not a token (RFC 8601 "
-			    "section 2.2)", cfg_esc(esc, sizeof(esc), v));
+			return "not a token (RFC 8601 section 2.2)";
 	}
+	if (i == 0)
+		return "empty";
 	/* authres.c writes at most 255 characters of it: a longer id would
 	 * not match the fields we write, nor forged copies of them */
 	if (i > 255)
-		return cfg_error(ld, cfg_line_of(ld, p->name),
-		    "authserv_id: longer than 255 characters");
+		return "longer than 255 characters";
 	/* authres.c ignores a final dot when it compares ids: "." would
 	 * compare as empty and match nothing */
 	if (strspn(v, ".") == i)
-		return cfg_error(ld, cfg_line_of(ld, p->name),
-		    "authserv_id: \"%s\" is only dots",
-		    cfg_esc(esc, sizeof(esc), v));
-	return 0;
+		return "only dots";
+	return NULL;
 }
 
 /*

@@ -158,4 +158,12 @@ const char	*config_list_next(const char *s, size_t *pos, size_t *len);
 
 const char	*config_mode_name(enum listen_mode);
 
+/*
+ * config_authserv_id_problem - why v cannot be an authserv_id ("not a
+ * token (RFC 8601 section 2.2)", "longer than 255 characters", "only
+ * dots", "empty"), or NULL when it can. Shared with import-opendkim, so
+ * that what it writes loads.
+ */
+const char	*config_authserv_id_problem(const char *v);
+
 #endif

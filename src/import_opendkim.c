@@ -1200,24 +1200,19 @@ imp_verify(struct imp *im)
 	struct netmask	 nm;
 	struct buf	 val;
 	enum imp_dstype	 type;
-	const char	*p;
+	const char	*why;
 	char		 num[32];
 	long long	 n;
 	size_t		 i;
 	int		 any = 0, bad;
 
 	if ((o = imp_get(im, "AuthservID")) != NULL) {
-		bad = 0;
-		for (p = o->value; *p != '\0'; p++)
-			if ((unsigned char)*p <= ' ' ||
-			    (unsigned char)*p >= 0x7f ||
-			    strchr("()<>@,;:\\\"/[]?=", *p) != NULL)
-				bad = 1;
 		if (strcmp(o->value, "HOSTNAME") == 0)
 			imp_unmap(o, "dkimgate's default authserv_id is "
 			    "the host name too");
-		else if (bad)
-			imp_unmap(o, "not a token (RFC 8601 section 2.2)");
+		else if ((why = config_authserv_id_problem(o->value)) !=
+		    NULL)
+			imp_unmap(o, "%s", why);
 		else {
 			imp_origin(im, o);
 			imp_param(im, "authserv_id", o->value);

@@ -240,8 +240,10 @@ int	spf_macro_expand(const char *p, size_t len, enum spf_macro_ctx_kind,
 
 /*
  * spf_domain_truncate - RFC 7208 7.3: drop a trailing dot, then remove
- * left-hand labels until the name is at most 253 characters. Works in
- * place on the NUL-terminated s; returns the new length.
+ * left-hand labels until the name is at most 253 characters. A name that
+ * is still longer (one label is left) stays as it is, for spf_domain_ok
+ * to refuse. Works in place on the NUL-terminated s; returns the new
+ * length.
  */
 size_t	spf_domain_truncate(char *s);
 

@@ -593,6 +593,14 @@ datasets(void **state)
 	import_result_clear(&res);
 }
 
+/* an authserv-id of 259 characters: over authres's 255 */
+#define LONG_ID								\
+	"m.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"	\
+	".xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"	\
+	".xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"	\
+	".xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"	\
+	".example"
+
 /* duplicates, case, unknown options, values checked and converted */
 static void
 values(void **state)
@@ -611,6 +619,10 @@ values(void **state)
 		    NULL },
 		{ "AuthservID HOSTNAME\n", NULL, "host name too" },
 		{ "AuthservID a;b\n", NULL, "not a token" },
+		/* what config_load refuses is not written (fuzz_import) */
+		{ "AuthservID ...\n", NULL, "only dots" },
+		{ "AuthservID " LONG_ID "\n", NULL,
+		    "longer than 255 characters" },
 		{ "Canonicalization relaxed\n",
 		    "sign_canonicalization = relaxed\n", NULL },
 		{ "Canonicalization strict/simple\n", NULL,
